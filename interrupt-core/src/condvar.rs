@@ -1,0 +1,163 @@
+//! Interruptible waits on a [`std::sync::Condvar`]: [`wait`], [`wait_while`],
+//! [`wait_timeout`].
+//!
+//! A request notifies the condvar the wait is blocked on (all its waiters:
+//! std cannot wake just one chosen thread), so waits on a shared condvar may
+//! see a spurious wake-up when another scope is interrupted; std allows
+//! those, and [`wait_while`] absorbs them.
+//!
+//! A request that lands just as a wait starts is not lost: the runtime
+//! notifies the condvar again, after 50 µs and then at growing intervals,
+//! until the wait has returned.
+//!
+//! # Differences from std
+//!
+//! - No `PoisonError`: a mutex poisoned by a panic in another thread during
+//!   the wait is handed back as it is (check `Mutex::is_poisoned` if it
+//!   matters; the guard you passed in was already past that check).
+//! - On `Err`, the guard is dropped and the mutex is unlocked: the thread is
+//!   on its way out.
+
+use std::sync::{Condvar, MutexGuard, PoisonError, WaitTimeoutResult};
+use std::time::Duration;
+
+use crate::current::with_current;
+use crate::exit::ThreadExit;
+
+/// Blocks on `condvar` until notified or interrupted; [`Condvar::wait`]
+/// plus interruption.
+///
+/// An interruption point: with a request already pending it returns `Err` at
+/// once, without waiting. Like std's, it may wake spuriously: call it in a
+/// loop, or use [`wait_while`]. Inside a critical section it is a plain
+/// `Condvar::wait`.
+///
+/// # Errors
+///
+/// [`ThreadExit`] when the scope is interrupted before or during the wait,
+/// outside critical sections.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Arc, Condvar, Mutex};
+///
+/// let pair = Arc::new((Mutex::new(false), Condvar::new()));
+/// let shared = Arc::clone(&pair);
+/// let worker = interrupt_core::spawn(move || {
+///     let (ready, condvar) = &*shared;
+///     let mut ready = ready.lock().unwrap();
+///     while !*ready {
+///         ready = interrupt_core::wait(condvar, ready)?;
+///     }
+///     Ok::<_, interrupt_core::ThreadExit>(())
+/// });
+/// worker.interrupt(); // nobody will ever set `ready`
+/// assert!(worker.join().unwrap().is_err());
+/// ```
+pub fn wait<'a, T>(
+    condvar: &Condvar,
+    guard: MutexGuard<'a, T>,
+) -> Result<MutexGuard<'a, T>, ThreadExit> {
+    with_current(|scope| {
+        let _wake = scope.start_wait(Some(condvar))?;
+        let guard = condvar.wait(guard).unwrap_or_else(PoisonError::into_inner);
+        scope.pending().map_or(Ok(guard), Err)
+    })
+}
+
+/// Blocks on `condvar` while `condition` returns `true`, or until
+/// interrupted; [`Condvar::wait_while`] plus interruption.
+///
+/// With a request already pending it returns `Err` without evaluating
+/// `condition`. After each wake-up the condition is evaluated first: when it
+/// is satisfied the wait has completed and returns `Ok`, even if a request
+/// arrived meanwhile (the request is delivered at the next interruption
+/// point).
+///
+/// # Errors
+///
+/// [`ThreadExit`] when the scope is interrupted before or during the wait,
+/// outside critical sections.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Arc, Condvar, Mutex};
+///
+/// let queue = Arc::new((Mutex::new(Vec::<u32>::new()), Condvar::new()));
+/// let shared = Arc::clone(&queue);
+/// let consumer = interrupt_core::spawn(move || {
+///     let (items, condvar) = &*shared;
+///     let mut items = interrupt_core::wait_while(condvar, items.lock().unwrap(), |v| v.is_empty())?;
+///     Ok::<_, interrupt_core::ThreadExit>(items.pop())
+/// });
+/// queue.0.lock().unwrap().push(7);
+/// queue.1.notify_all();
+/// assert_eq!(consumer.join().unwrap(), Ok(Some(7)));
+/// ```
+pub fn wait_while<'a, T, F>(
+    condvar: &Condvar,
+    mut guard: MutexGuard<'a, T>,
+    mut condition: F,
+) -> Result<MutexGuard<'a, T>, ThreadExit>
+where
+    F: FnMut(&mut T) -> bool,
+{
+    with_current(|scope| {
+        let _wake = scope.start_wait(Some(condvar))?;
+        loop {
+            if !condition(&mut *guard) {
+                return Ok(guard);
+            }
+            if let Some(exit) = scope.pending() {
+                return Err(exit);
+            }
+            guard = condvar.wait(guard).unwrap_or_else(PoisonError::into_inner);
+        }
+    })
+}
+
+/// Blocks on `condvar` until notified, `dur` has passed, or interrupted;
+/// [`Condvar::wait_timeout`] plus interruption.
+///
+/// A wait that timed out has completed: it returns `Ok` with
+/// [`WaitTimeoutResult::timed_out`] set even if a request arrived at the
+/// same moment.
+///
+/// # Errors
+///
+/// [`ThreadExit`] when the scope is interrupted before or during the wait,
+/// outside critical sections.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Condvar, Mutex};
+/// use std::time::Duration;
+///
+/// let lock = Mutex::new(());
+/// let condvar = Condvar::new();
+/// let (_guard, result) =
+///     interrupt_core::wait_timeout(&condvar, lock.lock().unwrap(), Duration::from_millis(5))?;
+/// assert!(result.timed_out());
+/// # Ok::<(), interrupt_core::ThreadExit>(())
+/// ```
+pub fn wait_timeout<'a, T>(
+    condvar: &Condvar,
+    guard: MutexGuard<'a, T>,
+    dur: Duration,
+) -> Result<(MutexGuard<'a, T>, WaitTimeoutResult), ThreadExit> {
+    with_current(|scope| {
+        let _wake = scope.start_wait(Some(condvar))?;
+        let (guard, result) = condvar
+            .wait_timeout(guard, dur)
+            .unwrap_or_else(PoisonError::into_inner);
+        if !result.timed_out()
+            && let Some(exit) = scope.pending()
+        {
+            return Err(exit);
+        }
+        Ok((guard, result))
+    })
+}

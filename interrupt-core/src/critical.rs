@@ -1,0 +1,79 @@
+//! Critical sections: regions where interruption waits until the region ends.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::current::current_arc;
+use crate::scope::Scope;
+use crate::sync::Arc;
+
+/// Opens a critical section on the current scope until the guard is dropped.
+///
+/// While any critical section is open on a scope, its interruption points
+/// behave as if nothing were pending: [`check`](crate::check) returns `Ok`
+/// and the waits run to their normal end. A request made meanwhile stays
+/// pending and is delivered at the first interruption point after the
+/// outermost section closes. Sections nest.
+///
+/// [`interruption_requested`](crate::interruption_requested) still answers
+/// truthfully inside a section, so long work there can finish early on its
+/// own terms.
+///
+/// The `critical!` macro of the facade crate opens one around a block.
+///
+/// # Examples
+///
+/// ```
+/// let handle = interrupt_core::current();
+/// {
+///     let _section = interrupt_core::critical_section();
+///     handle.interrupt();
+///     assert!(interrupt_core::check().is_ok()); // not delivered inside
+///     assert!(interrupt_core::interruption_requested());
+/// }
+/// assert!(interrupt_core::check().is_err()); // delivered after
+/// # interrupt_core::clear();
+/// ```
+pub fn critical_section() -> CriticalGuard {
+    let scope = current_arc();
+    scope.enter_critical();
+    CriticalGuard {
+        scope,
+        _not_send: PhantomData,
+    }
+}
+
+/// An open critical section; it closes when the guard is dropped.
+///
+/// Made by [`critical_section`]. It is neither `Send` nor `Sync`: a section
+/// belongs to the code that opened it.
+///
+/// # Examples
+///
+/// ```
+/// let guard = interrupt_core::critical_section();
+/// interrupt_core::current().interrupt();
+/// assert!(interrupt_core::check().is_ok());
+/// drop(guard);
+/// assert!(interrupt_core::check().is_err());
+/// # interrupt_core::clear();
+/// ```
+#[must_use = "the critical section closes as soon as the guard is dropped; bind it with `let _section = ...`"]
+pub struct CriticalGuard {
+    scope: Arc<Scope>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for CriticalGuard {
+    fn drop(&mut self) {
+        self.scope.exit_critical();
+    }
+}
+
+impl fmt::Debug for CriticalGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CriticalGuard")
+            .field("scope", &self.scope.id())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,140 @@
+//! [`InterruptHandle`] and [`interrupt_all`].
+
+use std::fmt;
+
+use crate::exit::Cause;
+use crate::registry;
+use crate::scope::Scope;
+use crate::sync::Arc;
+
+/// A handle to a scope: asks it to stop, or asks whether it was asked.
+///
+/// Cheap to clone (an `Arc`), `Send` and `Sync`. Handles compare equal when
+/// they refer to the same scope. A handle keeps its scope alive, so a request
+/// made through it after the scope's thread has finished is harmless and has
+/// no effect.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let worker = interrupt_core::spawn(|| interrupt_core::sleep(Duration::from_secs(60)));
+/// let handle = worker.handle().clone();
+/// handle.interrupt();
+/// assert!(handle.is_interrupted());
+/// assert!(worker.join().unwrap().is_err());
+/// handle.interrupt(); // the thread is gone: a no-op
+/// ```
+#[derive(Clone)]
+pub struct InterruptHandle {
+    scope: Arc<Scope>,
+}
+
+impl InterruptHandle {
+    /// A new scope that belongs to no thread, for a task or a job.
+    ///
+    /// It is in the registry (so [`interrupt_all`] reaches it) for as long
+    /// as a handle to it lives.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let job = interrupt_core::InterruptHandle::new();
+    /// assert!(!job.is_interrupted());
+    /// job.interrupt();
+    /// assert!(job.is_interrupted());
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self::from_scope(Scope::new_registered())
+    }
+
+    pub(crate) fn from_scope(scope: Arc<Scope>) -> Self {
+        Self { scope }
+    }
+
+    /// Requests the scope to stop, with [`Cause::Interrupted`], and wakes it
+    /// if it is blocked in an interruptible wait.
+    ///
+    /// The request is sticky: it stays until the scope calls
+    /// [`clear`](crate::clear). When a request is already pending, this does
+    /// nothing (the first cause is kept).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let worker = interrupt_core::spawn(interrupt_core::park);
+    /// worker.handle().interrupt();
+    /// assert!(worker.join().unwrap().is_err());
+    /// ```
+    pub fn interrupt(&self) {
+        self.scope.request(Cause::Interrupted);
+    }
+
+    /// Is a request pending on the scope?
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = interrupt_core::InterruptHandle::new();
+    /// assert!(!handle.is_interrupted());
+    /// handle.interrupt();
+    /// assert!(handle.is_interrupted());
+    /// ```
+    #[must_use]
+    pub fn is_interrupted(&self) -> bool {
+        self.scope.is_requested()
+    }
+}
+
+impl Default for InterruptHandle {
+    /// The same as [`InterruptHandle::new`].
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PartialEq for InterruptHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.scope, &other.scope)
+    }
+}
+
+impl Eq for InterruptHandle {}
+
+impl fmt::Debug for InterruptHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InterruptHandle")
+            .field("scope", &self.scope.id())
+            .field("interrupted", &self.is_interrupted())
+            .finish()
+    }
+}
+
+/// Requests every live scope to stop, with [`Cause::All`], and wakes those
+/// blocked in interruptible waits.
+///
+/// Scopes made after the call are not affected. Scopes that already have a
+/// request pending keep their first cause.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let workers: Vec<_> = (0..4)
+///     .map(|_| interrupt_core::spawn(|| interrupt_core::sleep(Duration::from_secs(60))))
+///     .collect();
+/// interrupt_core::interrupt_all();
+/// for worker in workers {
+///     let exit = worker.join().unwrap().unwrap_err();
+///     assert_eq!(exit.cause(), interrupt_core::Cause::All);
+/// }
+/// # interrupt_core::clear();
+/// ```
+pub fn interrupt_all() {
+    for scope in registry::snapshot() {
+        scope.request(Cause::All);
+    }
+}

@@ -1,0 +1,70 @@
+//! The runtime of the [`interrupt`](https://docs.rs/interrupt) crate:
+//! scopes, interrupt flags, the registry, [`ThreadExit`], critical sections
+//! and interruptible waits.
+//!
+//! Depend on the facade crate `interrupt`, which re-exports all of this
+//! together with the macros. This crate is kept small and stable because its
+//! state is process-global: every version of the facade shares it.
+//!
+//! # Model
+//!
+//! - A **scope** is what can be interrupted. Every thread has one, made on
+//!   first use; a thread made by [`spawn`] or [`Builder`] gets its scope
+//!   before it starts, so it can be interrupted at once.
+//! - A **request** ([`InterruptHandle::interrupt`], [`interrupt_all`]) sets a
+//!   sticky flag with a [`Cause`] and wakes the scope if it is blocked in an
+//!   interruptible wait. It stays set until the scope calls [`clear`].
+//! - An **interruption point** delivers a pending request as
+//!   `Err(`[`ThreadExit`]`)`: [`check`], [`sleep`], [`park`],
+//!   [`park_timeout`], [`wait`], [`wait_while`], [`wait_timeout`]. A point
+//!   reached with a request pending does not start its wait.
+//! - A **critical section** ([`critical_section`]) defers delivery on its
+//!   scope until the outermost section closes; the request is never lost.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::time::Duration;
+//! use interrupt_core::ThreadExit;
+//!
+//! let worker = interrupt_core::spawn(|| -> Result<(), ThreadExit> {
+//!     loop {
+//!         interrupt_core::check()?;
+//!         interrupt_core::sleep(Duration::from_millis(1))?;
+//!     }
+//! });
+//! worker.interrupt();
+//! assert!(worker.join().unwrap().is_err());
+//! ```
+
+#![doc(test(attr(deny(warnings))))]
+
+mod condvar;
+mod critical;
+mod current;
+mod exit;
+mod handle;
+mod park;
+mod registry;
+mod scope;
+mod sleep;
+mod sync;
+mod thread;
+mod timer;
+
+#[doc(hidden)]
+pub mod __private {
+    //! Not public API.
+    pub use crate::private::Checkpoint;
+}
+mod private;
+
+pub use condvar::{wait, wait_timeout, wait_while};
+pub use critical::{CriticalGuard, critical_section};
+pub use current::{check, clear, current, interruption_requested};
+pub use exit::{Cause, ThreadExit};
+pub use handle::{InterruptHandle, interrupt_all};
+pub use park::{park, park_timeout};
+pub use registry::live_scopes;
+pub use sleep::sleep;
+pub use thread::{Builder, JoinError, JoinHandle, catch_exit, spawn};

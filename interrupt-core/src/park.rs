@@ -1,0 +1,67 @@
+//! [`park`] and [`park_timeout`]: `std::thread::park` that an interrupt wakes.
+
+use std::thread;
+use std::time::Duration;
+
+use crate::current::with_current;
+use crate::exit::ThreadExit;
+
+/// Blocks until the thread is unparked or its current scope is interrupted;
+/// [`std::thread::park`] plus interruption.
+///
+/// An interruption point: a request already pending returns at once, without
+/// using up the park token. Like std's, it may also return spuriously, so
+/// call it in a loop that checks the condition you wait for. Inside a
+/// critical section it is a plain `std::thread::park`.
+///
+/// # Errors
+///
+/// [`ThreadExit`] when the scope is interrupted before or during the park,
+/// outside critical sections.
+///
+/// # Examples
+///
+/// ```
+/// let worker = interrupt_core::spawn(|| loop {
+///     interrupt_core::park()?; // returns Err once interrupted
+/// });
+/// worker.interrupt();
+/// let stopped: Result<(), interrupt_core::ThreadExit> = worker.join().unwrap();
+/// assert!(stopped.is_err());
+/// ```
+pub fn park() -> Result<(), ThreadExit> {
+    park_with(thread::park)
+}
+
+/// Blocks until the thread is unparked, `dur` has passed, or its current
+/// scope is interrupted; [`std::thread::park_timeout`] plus interruption.
+///
+/// The same rules as [`park`]. It does not tell a timeout from an unpark,
+/// as std's does not.
+///
+/// # Errors
+///
+/// [`ThreadExit`] when the scope is interrupted before or during the park,
+/// outside critical sections.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// assert!(interrupt_core::park_timeout(Duration::from_millis(1)).is_ok());
+/// interrupt_core::current().interrupt();
+/// assert!(interrupt_core::park_timeout(Duration::from_secs(60)).is_err());
+/// # interrupt_core::clear();
+/// ```
+pub fn park_timeout(dur: Duration) -> Result<(), ThreadExit> {
+    park_with(|| thread::park_timeout(dur))
+}
+
+fn park_with(park: impl FnOnce()) -> Result<(), ThreadExit> {
+    with_current(|scope| {
+        let _wake = scope.start_wait(None)?;
+        park();
+        scope.pending().map_or(Ok(()), Err)
+    })
+}

@@ -1,0 +1,445 @@
+//! The scope: one interruptible unit (a thread, a task, a job).
+//!
+//! # Invariants
+//!
+//! 1. One state word holds the request flag, the request's cause and the
+//!    critical-section depth. A request sets the flag and the cause only when
+//!    the flag is clear, so the first cause stays until [`Scope::clear`]. The
+//!    depth is changed only by code that runs with the scope current.
+//! 2. A request sets the flag (a read-modify-write) before it takes the
+//!    `waiters` lock and runs the wake actions. A wait adds its wake action
+//!    under that lock and reads the flag after releasing it. Either the
+//!    requester's lock comes second and it finds the action, or the wait's
+//!    lock comes second and it finds the flag: no wake-up is lost.
+//! 3. A [`Wake::Notify`] entry points to a condvar borrowed by a running wait
+//!    call. The call removes the entry (under the lock, in a guard's `Drop`,
+//!    so also on unwind) before it returns, and the pointer is dereferenced
+//!    only under the lock while the entry is present.
+//! 4. A condvar wait reads the flag while holding the user's mutex, then
+//!    enters `Condvar::wait`, which releases it. A notification sent between
+//!    the two is lost to the wait, and the runtime cannot take the user's
+//!    mutex to exclude it (a guard does not give its mutex back, and the
+//!    requester may hold that mutex itself). So after notifying a condvar the
+//!    requester has the timer thread notify it again, after growing delays,
+//!    for as long as the wait's entry is present.
+//!
+//! Lock order: a scope's `waiters` lock, then the timer's lock. The registry
+//! lock is never held together with another. No user code runs under them.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+use std::thread::{self, Thread};
+use std::time::Duration;
+
+use crate::exit::{Cause, ThreadExit};
+use crate::registry;
+use crate::sync::{Arc, AtomicU64, Condvar, Mutex, Ordering, Weak, fence, lock};
+use crate::timer;
+
+/// Bit 0: a request is pending.
+const REQUESTED: u64 = 1;
+/// Bits 1..4: the cause's tag.
+const CAUSE_SHIFT: u32 = 1;
+const CAUSE_MASK: u64 = 0b111 << CAUSE_SHIFT;
+/// Bits 8..32: the signal number of `Cause::Signal`.
+const SIGNAL_SHIFT: u32 = 8;
+const SIGNAL_MASK: u64 = 0xFF_FFFF;
+/// Bits 32..64: how many critical sections are open on the scope.
+const DEPTH_ONE: u64 = 1 << 32;
+const DEPTH_MASK: u64 = !0 << 32;
+
+/// Delays before the timer thread notifies a condvar wait again (invariant 4);
+/// the last one repeats.
+const RENOTIFY_DELAYS: [Duration; 4] = [
+    Duration::from_micros(50),
+    Duration::from_micros(250),
+    Duration::from_millis(1),
+    Duration::from_millis(10),
+];
+
+/// Registry slot of a scope that is not registered.
+const NO_SLOT: usize = usize::MAX;
+
+fn encode_cause(cause: Cause) -> u64 {
+    let (tag, signal) = match cause {
+        Cause::Interrupted => (1, 0),
+        Cause::All => (2, 0),
+        Cause::Signal(n) => (3, u64::try_from(n).unwrap_or(0) & SIGNAL_MASK),
+        Cause::Deadline => (4, 0),
+        Cause::Parent => (5, 0),
+    };
+    (tag << CAUSE_SHIFT) | (signal << SIGNAL_SHIFT)
+}
+
+fn decode_cause(state: u64) -> Cause {
+    match (state & CAUSE_MASK) >> CAUSE_SHIFT {
+        2 => Cause::All,
+        3 => Cause::Signal(i32::try_from((state >> SIGNAL_SHIFT) & SIGNAL_MASK).unwrap_or(0)),
+        4 => Cause::Deadline,
+        5 => Cause::Parent,
+        _ => Cause::Interrupted,
+    }
+}
+
+/// The exit to deliver for `state`: a request is pending and no critical
+/// section is open.
+fn deliverable(state: u64) -> Option<ThreadExit> {
+    (state & REQUESTED != 0 && state & DEPTH_MASK == 0)
+        .then(|| ThreadExit::new(decode_cause(state)))
+}
+
+/// One interruptible unit. Shared as `Arc<Scope>`.
+pub(crate) struct Scope {
+    state: AtomicU64,
+    id: u64,
+    slot: usize,
+    waiters: Mutex<Waiters>,
+}
+
+struct Waiters {
+    next_id: u64,
+    entries: Vec<(u64, Wake)>,
+}
+
+/// How to wake a wait that is blocked on a scope.
+enum Wake {
+    /// `thread::park` / `park_timeout` on this thread.
+    Unpark(Thread),
+    /// `Condvar::wait` on this condvar.
+    Notify(CondvarRef),
+}
+
+/// A condvar borrowed by a running wait call (invariant 3).
+struct CondvarRef(NonNull<Condvar>);
+
+// SAFETY: `Condvar` is `Sync`, so using it from the thread that holds this
+// pointer is sound while the pointee lives; invariant 3 bounds every use by
+// the lifetime of the borrow it was made from.
+unsafe impl Send for CondvarRef {}
+
+impl CondvarRef {
+    /// # Safety
+    ///
+    /// The caller holds the `waiters` lock of the scope whose entry this is,
+    /// and the entry is still present (invariant 3).
+    unsafe fn notify_all(&self) {
+        // SAFETY: by this function's contract the wait call that lent the
+        // borrow has not returned, so the condvar is alive.
+        unsafe { self.0.as_ref() }.notify_all();
+    }
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+impl Scope {
+    fn with_slot(slot: usize) -> Self {
+        Scope {
+            state: AtomicU64::new(0),
+            // Relaxed: ids only need to be unique, not ordered with anything.
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            slot,
+            waiters: Mutex::new(Waiters {
+                next_id: 0,
+                entries: Vec::new(),
+            }),
+        }
+    }
+
+    /// A new scope in the process-wide registry; it leaves the registry when
+    /// the last `Arc` to it is dropped.
+    pub(crate) fn new_registered() -> Arc<Scope> {
+        Arc::new_cyclic(|weak| Scope::with_slot(registry::insert(weak.clone())))
+    }
+
+    /// A new scope outside the registry (for threads that are exiting).
+    pub(crate) fn new_detached() -> Arc<Scope> {
+        Arc::new(Scope::with_slot(NO_SLOT))
+    }
+
+    /// The scope's process-unique id (for `Debug`).
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// An interruption point: `Err` when a request is pending and no critical
+    /// section is open.
+    #[inline]
+    pub(crate) fn check(&self) -> Result<(), ThreadExit> {
+        // Relaxed: the fast path only needs to see the flag eventually; when
+        // it is set, `check_slow` adds the acquire fence.
+        let state = self.state.load(Ordering::Relaxed);
+        if state & REQUESTED == 0 {
+            Ok(())
+        } else {
+            Self::check_slow(state)
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn check_slow(state: u64) -> Result<(), ThreadExit> {
+        // Acquire: pairs with the request's release so that what the
+        // requester wrote before interrupting is visible to the exit path.
+        fence(Ordering::Acquire);
+        match deliverable(state) {
+            Some(exit) => Err(exit),
+            None => Ok(()),
+        }
+    }
+
+    /// The exit to deliver now, if any (used by waits after registering).
+    pub(crate) fn pending(&self) -> Option<ThreadExit> {
+        // Acquire: see `check_slow`; invariant 2 needs only coherence.
+        deliverable(self.state.load(Ordering::Acquire))
+    }
+
+    /// Is a request pending (inside critical sections too)?
+    pub(crate) fn is_requested(&self) -> bool {
+        // Acquire: a `true` answer makes the requester's writes visible.
+        self.state.load(Ordering::Acquire) & REQUESTED != 0
+    }
+
+    /// Is a critical section open on this scope?
+    pub(crate) fn in_critical(&self) -> bool {
+        // Relaxed: the depth is only changed by code running with this scope
+        // current, which is ordered with this read by program order or by
+        // whatever handed the scope over.
+        self.state.load(Ordering::Relaxed) & DEPTH_MASK != 0
+    }
+
+    /// Requests an interrupt with `cause` and wakes the scope's waits.
+    /// Returns `false` when a request was already pending (its cause stays).
+    pub(crate) fn request(self: &Arc<Self>, cause: Cause) -> bool {
+        let bits = REQUESTED | encode_cause(cause);
+        // AcqRel: release publishes the requester's earlier writes to the
+        // interrupted code; acquire orders the wake-up after the flag.
+        let set = self
+            .state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
+                (state & REQUESTED == 0).then_some(state | bits)
+            })
+            .is_ok();
+        if set {
+            self.wake_all();
+        }
+        set
+    }
+
+    /// Resets a pending request and returns it.
+    pub(crate) fn clear(&self) -> Option<ThreadExit> {
+        // AcqRel: the same pairing as `request`; keeps only the depth.
+        self.state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
+                (state & REQUESTED != 0).then_some(state & DEPTH_MASK)
+            })
+            .ok()
+            .map(|previous| ThreadExit::new(decode_cause(previous)))
+    }
+
+    pub(crate) fn enter_critical(&self) {
+        // Relaxed: see `in_critical`. The depth cannot realistically reach
+        // 2^32 open sections (each is a live guard).
+        let previous = self.state.fetch_add(DEPTH_ONE, Ordering::Relaxed);
+        debug_assert_ne!(previous & DEPTH_MASK, DEPTH_MASK, "critical depth overflow");
+    }
+
+    pub(crate) fn exit_critical(&self) {
+        // Relaxed: see `in_critical`.
+        let previous = self.state.fetch_sub(DEPTH_ONE, Ordering::Relaxed);
+        debug_assert_ne!(previous & DEPTH_MASK, 0, "critical depth underflow");
+    }
+
+    fn wake_all(self: &Arc<Self>) {
+        let waiters = lock(&self.waiters);
+        for (id, wake) in &waiters.entries {
+            match wake {
+                Wake::Unpark(thread) => thread.unpark(),
+                Wake::Notify(condvar) => {
+                    // SAFETY: we hold the `waiters` lock and the entry is in
+                    // the list we are iterating.
+                    unsafe { condvar.notify_all() };
+                    renotify_later(Arc::downgrade(self), *id, 0);
+                }
+            }
+        }
+    }
+
+    /// Notifies the condvar of entry `id` again; `false` once it is gone.
+    fn renotify(&self, id: u64) -> bool {
+        let waiters = lock(&self.waiters);
+        match waiters.entries.iter().find(|(entry, _)| *entry == id) {
+            Some((_, Wake::Notify(condvar))) => {
+                // SAFETY: we hold the `waiters` lock and just found the entry.
+                unsafe { condvar.notify_all() };
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn register(&self, wake: Wake) -> u64 {
+        let mut waiters = lock(&self.waiters);
+        let id = waiters.next_id;
+        waiters.next_id += 1;
+        waiters.entries.push((id, wake));
+        id
+    }
+
+    fn deregister(&self, id: u64) {
+        let mut waiters = lock(&self.waiters);
+        if let Some(index) = waiters.entries.iter().position(|(entry, _)| *entry == id) {
+            waiters.entries.swap_remove(index);
+        }
+    }
+
+    /// Starts an interruptible wait on the calling thread: unless a critical
+    /// section is open, registers how a request wakes it (notify `condvar`,
+    /// or unpark the thread when `None`) until the guard is dropped; then
+    /// delivers a request that is already pending (invariant 2).
+    ///
+    /// `Ok(None)` means a critical section is open: the wait is a plain one.
+    pub(crate) fn start_wait<'a>(
+        &'a self,
+        condvar: Option<&'a Condvar>,
+    ) -> Result<Option<Registration<'a>>, ThreadExit> {
+        if self.in_critical() {
+            return Ok(None);
+        }
+        let wake = match condvar {
+            Some(condvar) => Wake::Notify(CondvarRef(NonNull::from(condvar))),
+            None => Wake::Unpark(thread::current()),
+        };
+        let registration = Registration {
+            id: self.register(wake),
+            scope: self,
+            _condvar: PhantomData,
+        };
+        match self.pending() {
+            Some(exit) => Err(exit),
+            None => Ok(Some(registration)),
+        }
+    }
+}
+
+fn renotify_later(scope: Weak<Scope>, id: u64, attempt: usize) {
+    let delay = RENOTIFY_DELAYS[attempt.min(RENOTIFY_DELAYS.len() - 1)];
+    timer::schedule(
+        delay,
+        Box::new(move || {
+            if let Some(scope) = scope.upgrade()
+                && scope.renotify(id)
+            {
+                renotify_later(Arc::downgrade(&scope), id, attempt + 1);
+            }
+        }),
+    );
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        if self.slot != NO_SLOT {
+            registry::remove(self.slot);
+        }
+    }
+}
+
+impl fmt::Debug for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.load(Ordering::Relaxed);
+        f.debug_struct("Scope")
+            .field("id", &self.id)
+            .field("requested", &(state & REQUESTED != 0))
+            .field("critical_depth", &(state >> 32))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A wake action registered on a scope; removed on drop (invariant 3).
+///
+/// Internal only: the runtime never leaks one, which invariant 3 relies on.
+pub(crate) struct Registration<'a> {
+    scope: &'a Scope,
+    id: u64,
+    _condvar: PhantomData<&'a Condvar>,
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        self.scope.deregister(self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_cause_stays_until_clear() {
+        let scope = Scope::new_detached();
+        assert!(scope.request(Cause::Deadline));
+        assert!(!scope.request(Cause::Signal(2)));
+        assert_eq!(scope.clear().map(|e| e.cause()), Some(Cause::Deadline));
+        assert_eq!(scope.clear(), None);
+        assert!(scope.request(Cause::Signal(2)));
+        assert_eq!(scope.check().unwrap_err().cause(), Cause::Signal(2));
+    }
+
+    #[test]
+    fn every_cause_survives_the_state_word() {
+        for cause in [
+            Cause::Interrupted,
+            Cause::All,
+            Cause::Signal(1),
+            Cause::Signal(64),
+            Cause::Deadline,
+            Cause::Parent,
+        ] {
+            assert_eq!(decode_cause(encode_cause(cause)), cause);
+        }
+    }
+
+    #[test]
+    fn critical_depth_hides_the_request_and_survives_clear() {
+        let scope = Scope::new_detached();
+        scope.enter_critical();
+        scope.enter_critical();
+        scope.request(Cause::Interrupted);
+        assert!(scope.is_requested());
+        assert_eq!(scope.check(), Ok(()));
+        assert_eq!(scope.pending(), None);
+        scope.exit_critical();
+        assert_eq!(scope.check(), Ok(()));
+        scope.exit_critical();
+        assert!(scope.check().is_err());
+        scope.enter_critical();
+        assert!(scope.clear().is_some());
+        assert!(scope.in_critical());
+        scope.exit_critical();
+        assert!(!scope.in_critical());
+        assert_eq!(scope.check(), Ok(()));
+    }
+
+    #[test]
+    fn registrations_are_removed_on_drop() {
+        let scope = Scope::new_detached();
+        let condvar = Condvar::new();
+        {
+            let _a = scope.start_wait(None).unwrap();
+            let _b = scope.start_wait(Some(&condvar)).unwrap();
+            assert_eq!(lock(&scope.waiters).entries.len(), 2);
+        }
+        assert!(lock(&scope.waiters).entries.is_empty());
+        scope.request(Cause::Interrupted);
+        assert!(scope.start_wait(None).is_err());
+        assert!(lock(&scope.waiters).entries.is_empty());
+        scope.enter_critical();
+        assert!(scope.start_wait(None).unwrap().is_none());
+        scope.exit_critical();
+    }
+
+    #[test]
+    fn a_scope_is_small() {
+        assert!(std::mem::size_of::<Scope>() <= 128);
+    }
+}

@@ -1,0 +1,375 @@
+//! Threads whose scope exists before they run: [`spawn`], [`Builder`],
+//! [`JoinHandle`]; and the unwinding side of [`ThreadExit`]: [`catch_exit`].
+
+use std::any::Any;
+use std::fmt;
+use std::io;
+use std::panic::{self, AssertUnwindSafe};
+use std::thread::{self as std_thread, Thread};
+
+use crate::current;
+use crate::exit::ThreadExit;
+use crate::handle::InterruptHandle;
+use crate::scope::Scope;
+use crate::sync::Arc;
+
+/// Spawns a thread whose scope is registered before it starts running, like
+/// [`std::thread::spawn`].
+///
+/// The returned handle can interrupt the thread at once, even before its
+/// first instruction: the request is waiting for it.
+///
+/// # Panics
+///
+/// If the operating system cannot create a thread, as `std::thread::spawn`
+/// does; use [`Builder::spawn`] to get the error instead.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let worker = interrupt_core::spawn(|| -> Result<(), interrupt_core::ThreadExit> {
+///     loop {
+///         interrupt_core::sleep(Duration::from_millis(10))?;
+///     }
+/// });
+/// worker.interrupt();
+/// assert!(worker.join().unwrap().is_err());
+/// ```
+pub fn spawn<F, T>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    Builder::new().spawn(f).expect("failed to spawn thread")
+}
+
+/// Configures a thread before spawning it, like [`std::thread::Builder`].
+///
+/// # Examples
+///
+/// ```
+/// let worker = interrupt_core::Builder::new()
+///     .name("flusher".into())
+///     .stack_size(256 * 1024)
+///     .spawn(|| std::thread::current().name().map(String::from))?;
+/// assert_eq!(worker.join().unwrap().as_deref(), Some("flusher"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Builder {
+    inner: std_thread::Builder,
+}
+
+impl Builder {
+    /// A builder with no name and the default stack size.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let worker = interrupt_core::Builder::new().spawn(|| 1 + 1)?;
+    /// assert_eq!(worker.join().unwrap(), 2);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            inner: std_thread::Builder::new(),
+        }
+    }
+
+    /// Names the thread (shown in panic messages and by debuggers).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let worker = interrupt_core::Builder::new()
+    ///     .name("reader".into())
+    ///     .spawn(|| std::thread::current().name().unwrap().to_owned())?;
+    /// assert_eq!(worker.join().unwrap(), "reader");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[must_use]
+    pub fn name(self, name: String) -> Self {
+        Self {
+            inner: self.inner.name(name),
+        }
+    }
+
+    /// Sets the size of the thread's stack, in bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let worker = interrupt_core::Builder::new().stack_size(64 * 1024).spawn(|| ())?;
+    /// worker.join().unwrap();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[must_use]
+    pub fn stack_size(self, size: usize) -> Self {
+        Self {
+            inner: self.inner.stack_size(size),
+        }
+    }
+
+    /// Spawns the thread, its scope registered before it runs.
+    ///
+    /// # Errors
+    ///
+    /// The operating system's error when it cannot create the thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let worker = interrupt_core::Builder::new().spawn(interrupt_core::park)?;
+    /// worker.interrupt();
+    /// assert!(worker.join().unwrap().is_err());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn spawn<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let scope = Scope::new_registered();
+        let handle = InterruptHandle::from_scope(Arc::clone(&scope));
+        let inner = self.inner.spawn(move || {
+            current::adopt(scope);
+            f()
+        })?;
+        Ok(JoinHandle { inner, handle })
+    }
+}
+
+impl Default for Builder {
+    /// The same as [`Builder::new`].
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An owned permission to join a thread made by [`spawn`], and to
+/// interrupt it.
+///
+/// Dropping it detaches the thread, as with std.
+///
+/// # Examples
+///
+/// ```
+/// let worker = interrupt_core::spawn(interrupt_core::park);
+/// assert!(!worker.handle().is_interrupted());
+/// worker.interrupt();
+/// assert!(worker.join().unwrap().is_err());
+/// ```
+pub struct JoinHandle<T> {
+    inner: std_thread::JoinHandle<T>,
+    handle: InterruptHandle,
+}
+
+impl<T> JoinHandle<T> {
+    /// Requests the thread to stop; the same as `self.handle().interrupt()`.
+    ///
+    /// A no-op once the thread has finished.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let worker = interrupt_core::spawn(interrupt_core::park);
+    /// worker.interrupt();
+    /// assert!(worker.join().unwrap().is_err());
+    /// ```
+    pub fn interrupt(&self) {
+        self.handle.interrupt();
+    }
+
+    /// The handle to the thread's scope, to clone and give to others.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let worker = interrupt_core::spawn(interrupt_core::park);
+    /// let handle = worker.handle().clone();
+    /// std::thread::spawn(move || handle.interrupt()).join().unwrap();
+    /// assert!(worker.join().unwrap().is_err());
+    /// ```
+    #[must_use]
+    pub fn handle(&self) -> &InterruptHandle {
+        &self.handle
+    }
+
+    /// The std handle of the thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let worker = interrupt_core::Builder::new().name("w".into()).spawn(|| ())?;
+    /// assert_eq!(worker.thread().name(), Some("w"));
+    /// # worker.join().unwrap();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[must_use]
+    pub fn thread(&self) -> &Thread {
+        self.inner.thread()
+    }
+
+    /// Has the thread finished running its closure?
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let worker = interrupt_core::spawn(interrupt_core::park);
+    /// assert!(!worker.is_finished());
+    /// worker.interrupt();
+    /// while !worker.is_finished() {
+    ///     std::thread::yield_now();
+    /// }
+    /// # worker.join().unwrap().unwrap_err();
+    /// ```
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        self.inner.is_finished()
+    }
+
+    /// Waits for the thread to finish and returns its result.
+    ///
+    /// # Errors
+    ///
+    /// [`JoinError::Interrupted`] when the thread unwound with a
+    /// [`ThreadExit`] (an unwinding checkpoint), [`JoinError::Panicked`] when
+    /// it panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use interrupt_core::JoinError;
+    ///
+    /// let ok = interrupt_core::spawn(|| 7);
+    /// assert_eq!(ok.join().unwrap(), 7);
+    ///
+    /// let panicked = interrupt_core::spawn(|| panic!("boom"));
+    /// assert!(matches!(panicked.join(), Err(JoinError::Panicked(_))));
+    /// ```
+    pub fn join(self) -> Result<T, JoinError> {
+        self.inner.join().map_err(JoinError::from_payload)
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("thread", self.inner.thread())
+            .field("handle", &self.handle)
+            .finish()
+    }
+}
+
+/// Why [`JoinHandle::join`] did not return the thread's value.
+///
+/// # Examples
+///
+/// ```
+/// use interrupt_core::JoinError;
+///
+/// let worker = interrupt_core::spawn(|| {
+///     let exit = interrupt_core::park().unwrap_err();
+///     std::panic::resume_unwind(Box::new(exit))
+/// });
+/// worker.interrupt();
+/// match worker.join() {
+///     Err(JoinError::Interrupted(exit)) => println!("stopped: {exit}"),
+///     other => panic!("unexpected: {other:?}"),
+/// }
+/// ```
+pub enum JoinError {
+    /// The thread unwound with a [`ThreadExit`] payload.
+    Interrupted(ThreadExit),
+    /// The thread panicked; the payload is the panic's, as std gives it.
+    Panicked(Box<dyn Any + Send + 'static>),
+}
+
+impl JoinError {
+    fn from_payload(payload: Box<dyn Any + Send + 'static>) -> Self {
+        match payload.downcast::<ThreadExit>() {
+            Ok(exit) => JoinError::Interrupted(*exit),
+            Err(payload) => JoinError::Panicked(payload),
+        }
+    }
+
+    /// The panic message, when the thread panicked with a string.
+    fn panic_message(&self) -> Option<&str> {
+        match self {
+            JoinError::Interrupted(_) => None,
+            JoinError::Panicked(payload) => payload
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str)),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinError::Interrupted(exit) => f.debug_tuple("Interrupted").field(exit).finish(),
+            JoinError::Panicked(_) => match self.panic_message() {
+                Some(message) => f.debug_tuple("Panicked").field(&message).finish(),
+                None => f.debug_tuple("Panicked").finish_non_exhaustive(),
+            },
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinError::Interrupted(exit) => write!(f, "thread stopped: {exit}"),
+            JoinError::Panicked(_) => match self.panic_message() {
+                Some(message) => write!(f, "thread panicked: {message}"),
+                None => f.write_str("thread panicked"),
+            },
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+/// Runs `f`, turning an unwinding [`ThreadExit`] into `Err`; other panics
+/// keep unwinding.
+///
+/// The counterpart of the unwinding checkpoints of
+/// `#[interruptible(unwind)]`: code that stops by unwinding is caught here,
+/// with its destructors already run. `f` need not be `UnwindSafe`: a
+/// `ThreadExit` is a deliberate stop, and every other payload is passed on.
+///
+/// # Errors
+///
+/// The [`ThreadExit`] that `f` unwound with.
+///
+/// # Examples
+///
+/// ```
+/// use interrupt_core::{Cause, ThreadExit};
+///
+/// let caught = interrupt_core::catch_exit(|| -> u32 {
+///     std::panic::resume_unwind(Box::new(ThreadExit::new(Cause::Deadline)))
+/// });
+/// assert_eq!(caught.unwrap_err().cause(), Cause::Deadline);
+/// assert_eq!(interrupt_core::catch_exit(|| 5), Ok(5));
+/// ```
+pub fn catch_exit<R>(f: impl FnOnce() -> R) -> Result<R, ThreadExit> {
+    match panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(value) => Ok(value),
+        Err(payload) => match payload.downcast::<ThreadExit>() {
+            Ok(exit) => Err(*exit),
+            Err(other) => panic::resume_unwind(other),
+        },
+    }
+}
+
+/// Unwinds with `exit` as the payload; no panic message is printed.
+#[cold]
+#[inline(never)]
+pub(crate) fn unwind(exit: ThreadExit) -> ! {
+    panic::resume_unwind(Box::new(exit))
+}

@@ -1,0 +1,70 @@
+//! Graceful, cooperative interruption for threads.
+//!
+//! One thread asks another to stop; the other stops at a safe point, runs
+//! its cleanup (`Drop`, error paths, flushes) and exits. Nothing is killed,
+//! nothing is lost. Regions that must not be cut short are marked critical
+//! and the request waits until they end.
+//!
+//! - Every thread has a *scope* with a sticky interrupt flag.
+//!   [`JoinHandle::interrupt`], [`InterruptHandle::interrupt`] and
+//!   [`interrupt_all`] set it, with a [`Cause`].
+//! - *Interruption points* deliver it as `Err(`[`ThreadExit`]`)`, so `?`
+//!   takes the thread out through its destructors: [`check`], and the waits
+//!   that a request wakes at once: [`sleep`], [`park`], [`park_timeout`],
+//!   [`wait`], [`wait_while`], [`wait_timeout`].
+//! - [`critical_section`] defers delivery until the section ends; the
+//!   request is never lost.
+//! - [`clear`] acknowledges a request so that work can resume.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::time::Duration;
+//! use interrupt::ThreadExit;
+//!
+//! struct Cleanup;
+//! impl Drop for Cleanup {
+//!     fn drop(&mut self) {
+//!         println!("worker: cleaned up");
+//!     }
+//! }
+//!
+//! let worker = interrupt::spawn(|| -> Result<(), ThreadExit> {
+//!     let _cleanup = Cleanup;
+//!     loop {
+//!         interrupt::check()?; // stops here once interrupted...
+//!         interrupt::sleep(Duration::from_millis(10))?; // ...or here, at once
+//!     }
+//! });
+//! worker.interrupt();
+//! let exit = worker.join().unwrap().unwrap_err();
+//! assert_eq!(exit.cause(), interrupt::Cause::Interrupted);
+//! ```
+//!
+//! # Choices
+//!
+//! - A request is sticky until [`clear`]; the first cause wins.
+//! - A wait that has completed returns its value even if a request arrived
+//!   meanwhile; the request is delivered at the next interruption point.
+//! - [`JoinHandle::join`] tells a thread that unwound with a [`ThreadExit`]
+//!   ([`JoinError::Interrupted`]) from one that panicked
+//!   ([`JoinError::Panicked`]).
+//! - Interrupting a thread that has finished, or a scope nothing uses any
+//!   more, does nothing.
+
+#![doc(test(attr(deny(warnings))))]
+
+#[doc(inline)]
+pub use interrupt_core::{
+    Builder, Cause, CriticalGuard, InterruptHandle, JoinError, JoinHandle, ThreadExit, catch_exit,
+    check, clear, critical_section, current, interrupt_all, interruption_requested, live_scopes,
+    park, park_timeout, sleep, spawn, wait, wait_timeout, wait_while,
+};
+
+#[doc(hidden)]
+pub mod __private {
+    //! What the macros' generated code calls. Not public API: it may change
+    //! in any release, and only `interrupt-macros` of the same version may
+    //! use it.
+    pub use interrupt_core::__private::Checkpoint;
+}
