@@ -24,6 +24,11 @@ use std::time::Duration;
 use crate::current::with_current;
 use crate::exit::ThreadExit;
 
+/// Test hook: in unit tests, a wait can be made to request its own scope
+/// right after its flag check, the moment invariant 4 of `scope` is about.
+#[cfg(not(test))]
+fn request_in_window() {}
+
 /// Blocks on `condvar` until notified or interrupted; [`Condvar::wait`]
 /// plus interruption.
 ///
@@ -61,6 +66,7 @@ pub fn wait<'a, T>(
 ) -> Result<MutexGuard<'a, T>, ThreadExit> {
     with_current(|scope| {
         let _wake = scope.start_wait(Some(condvar))?;
+        request_in_window();
         let guard = condvar.wait(guard).unwrap_or_else(PoisonError::into_inner);
         scope.pending().map_or(Ok(guard), Err)
     })
@@ -113,6 +119,7 @@ where
             if let Some(exit) = scope.pending() {
                 return Err(exit);
             }
+            request_in_window();
             guard = condvar.wait(guard).unwrap_or_else(PoisonError::into_inner);
         }
     })
@@ -150,6 +157,7 @@ pub fn wait_timeout<'a, T>(
 ) -> Result<(MutexGuard<'a, T>, WaitTimeoutResult), ThreadExit> {
     with_current(|scope| {
         let _wake = scope.start_wait(Some(condvar))?;
+        request_in_window();
         let (guard, result) = condvar
             .wait_timeout(guard, dur)
             .unwrap_or_else(PoisonError::into_inner);
@@ -160,4 +168,58 @@ pub fn wait_timeout<'a, T>(
         }
         Ok((guard, result))
     })
+}
+
+#[cfg(test)]
+thread_local! {
+    static REQUEST_IN_WINDOW: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+fn request_in_window() {
+    if REQUEST_IN_WINDOW.replace(false) {
+        crate::current::current_arc().request(crate::exit::Cause::Interrupted);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+    use std::sync::mpsc;
+
+    /// The request's own notification reaches nobody (the wait has not
+    /// started); only the repeated notification can end the wait.
+    fn woken_after_a_request_between_check_and_wait(
+        wait: fn(&Condvar, std::sync::MutexGuard<'_, ()>) -> Result<(), ThreadExit>,
+    ) {
+        let (done, finished) = mpsc::channel();
+        std::thread::spawn(move || {
+            let lock = Mutex::new(());
+            let condvar = Condvar::new();
+            REQUEST_IN_WINDOW.set(true);
+            done.send(wait(&condvar, lock.lock().unwrap())).unwrap();
+        });
+        let result = finished
+            .recv_timeout(Duration::from_secs(20))
+            .expect("a request made as the wait started was lost");
+        assert!(result.is_err());
+    }
+
+    #[test]
+    fn wait_is_woken_after_a_request_between_check_and_wait() {
+        woken_after_a_request_between_check_and_wait(|c, g| wait(c, g).map(drop));
+    }
+
+    #[test]
+    fn wait_while_is_woken_after_a_request_between_check_and_wait() {
+        woken_after_a_request_between_check_and_wait(|c, g| wait_while(c, g, |()| true).map(drop));
+    }
+
+    #[test]
+    fn wait_timeout_is_woken_after_a_request_between_check_and_wait() {
+        woken_after_a_request_between_check_and_wait(|c, g| {
+            wait_timeout(c, g, Duration::from_secs(3600)).map(drop)
+        });
+    }
 }

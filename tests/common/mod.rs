@@ -1,0 +1,51 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code, unreachable_pub)] // each test binary uses a subset
+
+use std::time::{Duration, Instant};
+
+use interrupt::{JoinError, JoinHandle};
+
+/// How long a thread may take to stop before a test calls it stuck. Generous
+/// on purpose: the runtime wakes a thread in microseconds, and the bound is
+/// only there so that a lost wake-up fails the test instead of hanging it.
+pub const STOP_BOUND: Duration = Duration::from_secs(20);
+
+/// Joins `worker`, failing the test if it has not finished within
+/// [`STOP_BOUND`].
+pub fn join_within<T>(worker: JoinHandle<T>, what: &str) -> Result<T, JoinError> {
+    let deadline = Instant::now() + STOP_BOUND;
+    while !worker.is_finished() {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: the thread did not stop within {STOP_BOUND:?}"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    worker.join()
+}
+
+/// A small deterministic pseudo-random sequence (xorshift), for varying
+/// timings without a dependency.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed | 1)
+    }
+
+    pub fn below(&mut self, bound: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % bound
+    }
+
+    /// Busy-waits for up to `max` spins, to land a request at a random
+    /// moment.
+    pub fn spin(&mut self, max: u64) {
+        for _ in 0..self.below(max) {
+            std::hint::spin_loop();
+        }
+    }
+}
