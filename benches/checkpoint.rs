@@ -1,1 +1,206 @@
-fn main() {}
+//! What a checkpoint costs in a loop, and how fast an interrupt wakes a
+//! blocked thread, each beside the hand-written idiom in the same run.
+//!
+//! `cargo bench --bench checkpoint`
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use interrupt::__private::Checkpoint;
+use interrupt::ThreadExit;
+
+/// Iterations per measured call of the loop benchmarks.
+const ITERATIONS: u64 = 4096;
+
+/// The loop body: a couple of nanoseconds of dependent arithmetic.
+#[inline]
+fn body(acc: u64, i: u64) -> u64 {
+    acc.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(5) ^ i
+}
+
+fn unchecked(n: u64) -> u64 {
+    let mut acc = 0;
+    for i in 0..n {
+        acc = body(acc, i);
+    }
+    acc
+}
+
+fn hand_written(flag: &AtomicBool, n: u64) -> Result<u64, ()> {
+    let mut acc = 0;
+    for i in 0..n {
+        if flag.load(Ordering::Relaxed) {
+            return Err(());
+        }
+        acc = body(acc, i);
+    }
+    Ok(acc)
+}
+
+fn free_check(n: u64) -> Result<u64, ThreadExit> {
+    let mut acc = 0;
+    for i in 0..n {
+        interrupt::check()?;
+        acc = body(acc, i);
+    }
+    Ok(acc)
+}
+
+/// What `#[interruptible]` will generate: the scope fetched once per call.
+fn hoisted(n: u64) -> Result<u64, ThreadExit> {
+    let checkpoint = Checkpoint::current();
+    let mut acc = 0;
+    for i in 0..n {
+        checkpoint.check()?;
+        acc = body(acc, i);
+    }
+    Ok(acc)
+}
+
+fn loops(c: &mut Criterion) {
+    let mut group = c.benchmark_group("checkpoint loop");
+    group.throughput(Throughput::Elements(ITERATIONS));
+    let flag = Arc::new(AtomicBool::new(false));
+    group.bench_function("no check", |b| b.iter(|| unchecked(black_box(ITERATIONS))));
+    group.bench_function("Arc<AtomicBool> relaxed (hand-written)", |b| {
+        b.iter(|| hand_written(&flag, black_box(ITERATIONS)));
+    });
+    group.bench_function("interrupt::check()", |b| {
+        b.iter(|| free_check(black_box(ITERATIONS)));
+    });
+    group.bench_function("hoisted checkpoint", |b| {
+        b.iter(|| hoisted(black_box(ITERATIONS)));
+    });
+    group.finish();
+}
+
+/// Measures, `iters` times, the time from `wake()` on this thread to the
+/// moment a worker blocked in `block()` runs again.
+fn wake_latency(
+    iters: u64,
+    block: impl Fn() + Send + 'static,
+    wake: impl Fn(&interrupt::JoinHandle<()>),
+) -> Duration {
+    let (go, rounds) = mpsc::channel::<()>();
+    let (report, wake_times) = mpsc::channel::<Instant>();
+    let worker = interrupt::spawn(move || {
+        while rounds.recv().is_ok() {
+            block();
+            report.send(Instant::now()).unwrap();
+        }
+    });
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        go.send(()).unwrap();
+        // Long enough for the worker to be asleep in the kernel.
+        thread::sleep(Duration::from_micros(300));
+        let start = Instant::now();
+        wake(&worker);
+        total += wake_times.recv().unwrap() - start;
+    }
+    drop(go);
+    worker.join().unwrap();
+    total
+}
+
+fn wake_ups(c: &mut Criterion) {
+    let mut group = c.benchmark_group("wake-up latency");
+    group.sample_size(20);
+
+    group.bench_function("raw park/unpark", |b| {
+        b.iter_custom(|iters| {
+            let flag = Arc::new(AtomicBool::new(false));
+            let seen = Arc::clone(&flag);
+            wake_latency(
+                iters,
+                move || {
+                    while !seen.swap(false, Ordering::Acquire) {
+                        thread::park();
+                    }
+                },
+                |worker| {
+                    flag.store(true, Ordering::Release);
+                    worker.thread().unpark();
+                },
+            )
+        });
+    });
+    group.bench_function("interrupt::sleep interrupted", |b| {
+        b.iter_custom(|iters| {
+            wake_latency(
+                iters,
+                || {
+                    assert!(interrupt::sleep(Duration::from_hours(1)).is_err());
+                    interrupt::clear();
+                },
+                interrupt::JoinHandle::interrupt,
+            )
+        });
+    });
+    group.bench_function("interrupt::park interrupted", |b| {
+        b.iter_custom(|iters| {
+            wake_latency(
+                iters,
+                || {
+                    while interrupt::park().is_ok() {}
+                    interrupt::clear();
+                },
+                interrupt::JoinHandle::interrupt,
+            )
+        });
+    });
+
+    let pair = Arc::new((Mutex::new(false), Condvar::new()));
+    group.bench_function("raw condvar notify", |b| {
+        b.iter_custom(|iters| {
+            let shared = Arc::clone(&pair);
+            wake_latency(
+                iters,
+                move || {
+                    let (ready, condvar) = &*shared;
+                    let mut ready = ready.lock().unwrap();
+                    while !*ready {
+                        ready = condvar.wait(ready).unwrap();
+                    }
+                    *ready = false;
+                },
+                |_| {
+                    *pair.0.lock().unwrap() = true;
+                    pair.1.notify_all();
+                },
+            )
+        });
+    });
+    group.bench_function("interrupt::wait interrupted", |b| {
+        b.iter_custom(|iters| {
+            let shared = Arc::clone(&pair);
+            wake_latency(
+                iters,
+                move || {
+                    let (ready, condvar) = &*shared;
+                    let mut guard = ready.lock().unwrap();
+                    while let Ok(next) = interrupt::wait(condvar, guard) {
+                        guard = next;
+                    }
+                    interrupt::clear();
+                },
+                interrupt::JoinHandle::interrupt,
+            )
+        });
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = loops, wake_ups
+}
+criterion_main!(benches);

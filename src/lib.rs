@@ -61,6 +61,11 @@ pub use interrupt_core::{
     park, park_timeout, sleep, spawn, wait, wait_timeout, wait_while,
 };
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 #[doc(hidden)]
 pub mod __private {
     //! What the macros' generated code calls. Not public API: it may change

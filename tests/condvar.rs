@@ -61,7 +61,7 @@ fn wait_returns_exit_at_once_when_interrupted_before_the_call() {
         let wait = interrupt::wait(&condvar, lock.lock().unwrap()).is_err();
         let wait_while = interrupt::wait_while(&condvar, lock.lock().unwrap(), |()| true).is_err();
         let timeout =
-            interrupt::wait_timeout(&condvar, lock.lock().unwrap(), Duration::from_secs(3600))
+            interrupt::wait_timeout(&condvar, lock.lock().unwrap(), Duration::from_hours(1))
                 .is_err();
         // Not even a wait whose condition already holds is started.
         let satisfied = interrupt::wait_while(&condvar, lock.lock().unwrap(), |()| false).is_err();
@@ -91,7 +91,7 @@ fn wait_timeout_returns_exit_when_interrupted_during_the_call() {
     let worker = interrupt::spawn(move || {
         let mut state = inside.state.lock().unwrap();
         state.waiting = true;
-        interrupt::wait_timeout(&inside.condvar, state, Duration::from_secs(3600)).map(drop)
+        interrupt::wait_timeout(&inside.condvar, state, Duration::from_hours(1)).map(drop)
     });
     drop(lock_when_waiting(&shared));
     worker.interrupt();

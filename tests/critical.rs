@@ -49,7 +49,7 @@ fn waits_inside_a_section_run_to_their_normal_end() {
                 .unwrap();
         assert!(result.timed_out());
         drop(section);
-        assert!(interrupt::sleep(Duration::from_secs(3600)).is_err());
+        assert!(interrupt::sleep(Duration::from_hours(1)).is_err());
     })
     .join()
     .unwrap();
@@ -58,13 +58,13 @@ fn waits_inside_a_section_run_to_their_normal_end() {
 #[test]
 fn clear_inside_a_section_resets_the_request_and_keeps_the_section() {
     interrupt::spawn(|| {
-        let _section = interrupt::critical_section();
+        let section = interrupt::critical_section();
         interrupt::current().interrupt();
         assert!(interrupt::clear().is_some());
         interrupt::current().interrupt();
         assert!(interrupt::check().is_ok());
         assert!(interrupt::interruption_requested());
-        drop(_section);
+        drop(section);
         assert!(interrupt::check().is_err());
     })
     .join()

@@ -13,15 +13,15 @@ use interrupt::{Cause, ThreadExit};
 
 #[test]
 fn interrupt_all_stops_threads_in_every_kind_of_wait() {
-    let _ = interrupt::current(); // give the test thread a scope too
     type Work = fn() -> Result<(), ThreadExit>;
+    let _ = interrupt::current(); // give the test thread a scope too
     let kinds: [Work; 5] = [
-        || interrupt::sleep(Duration::from_secs(3600)),
+        || interrupt::sleep(Duration::from_hours(1)),
         || loop {
             interrupt::park()?;
         },
         || loop {
-            interrupt::park_timeout(Duration::from_secs(3600))?;
+            interrupt::park_timeout(Duration::from_hours(1))?;
         },
         || {
             let lock = Mutex::new(());

@@ -26,7 +26,7 @@ fn park_returns_exit_when_interrupted_during_the_call() {
 fn park_timeout_returns_exit_when_interrupted_during_the_call() {
     let worker = interrupt::spawn(|| {
         loop {
-            interrupt::park_timeout(Duration::from_secs(3600))?;
+            interrupt::park_timeout(Duration::from_hours(1))?;
         }
     });
     std::thread::sleep(Duration::from_millis(20));

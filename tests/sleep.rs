@@ -7,7 +7,7 @@ use std::time::Duration;
 use common::{Rng, join_within};
 use interrupt::Cause;
 
-const HOUR: Duration = Duration::from_secs(3600);
+const HOUR: Duration = Duration::from_hours(1);
 
 #[test]
 fn sleep_returns_exit_when_interrupted_during_the_call() {

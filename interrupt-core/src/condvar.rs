@@ -219,7 +219,7 @@ mod tests {
     #[test]
     fn wait_timeout_is_woken_after_a_request_between_check_and_wait() {
         woken_after_a_request_between_check_and_wait(|c, g| {
-            wait_timeout(c, g, Duration::from_secs(3600)).map(drop)
+            wait_timeout(c, g, Duration::from_hours(1)).map(drop)
         });
     }
 }

@@ -13,8 +13,11 @@
 //!    lock comes second and it finds the flag: no wake-up is lost.
 //! 3. A [`Wake::Notify`] entry points to a condvar borrowed by a running wait
 //!    call. The call removes the entry (under the lock, in a guard's `Drop`,
-//!    so also on unwind) before it returns, and the pointer is dereferenced
-//!    only under the lock while the entry is present.
+//!    so also on unwind) before it returns. The pointer is used only by a
+//!    requester that found the entry under the lock and raised `notifying`
+//!    there; it notifies after releasing the lock (so the woken wait does not
+//!    find the lock taken) and then lowers `notifying`. A wait that removed a
+//!    `Notify` entry returns only once `notifying` is zero.
 //! 4. A condvar wait reads the flag while holding the user's mutex, then
 //!    enters `Condvar::wait`, which releases it. A notification sent between
 //!    the two is lost to the wait, and the runtime cannot take the user's
@@ -34,7 +37,9 @@ use std::time::Duration;
 
 use crate::exit::{Cause, ThreadExit};
 use crate::registry;
-use crate::sync::{Arc, AtomicU64, Condvar, Mutex, Ordering, Weak, fence, lock};
+use crate::sync::{
+    Arc, AtomicU64, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, Weak, fence, lock,
+};
 use crate::timer;
 
 /// Bit 0: a request is pending.
@@ -92,6 +97,9 @@ fn deliverable(state: u64) -> Option<ThreadExit> {
 /// One interruptible unit. Shared as `Arc<Scope>`.
 pub(crate) struct Scope {
     state: AtomicU64,
+    /// Condvar notifications in progress outside the `waiters` lock
+    /// (invariant 3).
+    notifying: AtomicUsize,
     id: u64,
     slot: usize,
     waiters: Mutex<Waiters>,
@@ -111,6 +119,7 @@ enum Wake {
 }
 
 /// A condvar borrowed by a running wait call (invariant 3).
+#[derive(Clone, Copy)]
 struct CondvarRef(NonNull<Condvar>);
 
 // SAFETY: `Condvar` is `Sync`, so using it from the thread that holds this
@@ -121,11 +130,12 @@ unsafe impl Send for CondvarRef {}
 impl CondvarRef {
     /// # Safety
     ///
-    /// The caller holds the `waiters` lock of the scope whose entry this is,
-    /// and the entry is still present (invariant 3).
-    unsafe fn notify_all(&self) {
+    /// The caller raised `notifying` on the scope whose entry this is while
+    /// holding its `waiters` lock with the entry present, and has not
+    /// lowered it yet (invariant 3).
+    unsafe fn notify_all(self) {
         // SAFETY: by this function's contract the wait call that lent the
-        // borrow has not returned, so the condvar is alive.
+        // borrow cannot have returned, so the condvar is alive.
         unsafe { self.0.as_ref() }.notify_all();
     }
 }
@@ -136,6 +146,7 @@ impl Scope {
     fn with_slot(slot: usize) -> Self {
         Scope {
             state: AtomicU64::new(0),
+            notifying: AtomicUsize::new(0),
             // Relaxed: ids only need to be unique, not ordered with anything.
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             slot,
@@ -251,31 +262,59 @@ impl Scope {
     }
 
     fn wake_all(self: &Arc<Self>) {
+        // Unparks and notifications happen after the lock is released, so a
+        // woken wait never finds the lock taken when it deregisters.
+        let mut unpark = Vec::new();
+        let mut notify = Vec::new();
         let waiters = lock(&self.waiters);
         for (id, wake) in &waiters.entries {
             match wake {
-                Wake::Unpark(thread) => thread.unpark(),
-                Wake::Notify(condvar) => {
-                    // SAFETY: we hold the `waiters` lock and the entry is in
-                    // the list we are iterating.
-                    unsafe { condvar.notify_all() };
-                    renotify_later(Arc::downgrade(self), *id, 0);
-                }
+                Wake::Unpark(thread) => unpark.push(thread.clone()),
+                Wake::Notify(condvar) => notify.push((*id, *condvar)),
             }
         }
+        self.notify_outside(waiters, notify.iter().map(|&(_, condvar)| condvar));
+        for thread in unpark {
+            thread.unpark();
+        }
+        for (id, _) in notify {
+            renotify_later(Arc::downgrade(self), id, 0);
+        }
+    }
+
+    /// Releases `waiters`, then notifies `condvars`, all found in it
+    /// (invariant 3).
+    fn notify_outside(
+        &self,
+        waiters: MutexGuard<'_, Waiters>,
+        condvars: impl ExactSizeIterator<Item = CondvarRef>,
+    ) {
+        if condvars.len() == 0 {
+            return;
+        }
+        // Relaxed: raised under the lock, which orders it before any later
+        // deregistration's read.
+        self.notifying.fetch_add(1, Ordering::Relaxed);
+        drop(waiters);
+        for condvar in condvars {
+            // SAFETY: `notifying` was raised under the lock while the entry
+            // was present, and is lowered only below.
+            unsafe { condvar.notify_all() };
+        }
+        // Release: the notifications happen before a deregistering wait's
+        // acquire load sees the count drop.
+        self.notifying.fetch_sub(1, Ordering::Release);
     }
 
     /// Notifies the condvar of entry `id` again; `false` once it is gone.
     fn renotify(&self, id: u64) -> bool {
         let waiters = lock(&self.waiters);
-        match waiters.entries.iter().find(|(entry, _)| *entry == id) {
-            Some((_, Wake::Notify(condvar))) => {
-                // SAFETY: we hold the `waiters` lock and just found the entry.
-                unsafe { condvar.notify_all() };
-                true
-            }
-            _ => false,
-        }
+        let condvar = waiters.entries.iter().find_map(|(entry, wake)| match wake {
+            Wake::Notify(condvar) if *entry == id => Some(*condvar),
+            _ => None,
+        });
+        self.notify_outside(waiters, condvar.into_iter());
+        condvar.is_some()
     }
 
     fn register(&self, wake: Wake) -> u64 {
@@ -288,8 +327,18 @@ impl Scope {
 
     fn deregister(&self, id: u64) {
         let mut waiters = lock(&self.waiters);
-        if let Some(index) = waiters.entries.iter().position(|(entry, _)| *entry == id) {
-            waiters.entries.swap_remove(index);
+        let Some(index) = waiters.entries.iter().position(|(entry, _)| *entry == id) else {
+            return;
+        };
+        let (_, wake) = waiters.entries.swap_remove(index);
+        drop(waiters);
+        if let Wake::Notify(_) = wake {
+            // Invariant 3: a requester may still be notifying the condvar. It
+            // is inside one `notify_all` call, so this is a short wait.
+            // Acquire: pairs with the release that lowers the count.
+            while self.notifying.load(Ordering::Acquire) != 0 {
+                thread::yield_now();
+            }
         }
     }
 
