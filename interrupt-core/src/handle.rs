@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::exit::Cause;
 use crate::registry;
-use crate::scope::Scope;
+use crate::scope::{Notified, Scope};
 use crate::sync::Arc;
 
 /// A handle to a scope: asks it to stop, or asks whether it was asked.
@@ -134,7 +134,9 @@ impl fmt::Debug for InterruptHandle {
 /// # interrupt_core::clear();
 /// ```
 pub fn interrupt_all() {
+    let mut notified = Notified::default();
     for scope in registry::snapshot() {
-        scope.request(Cause::All);
+        scope.request_into(Cause::All, &mut notified);
     }
+    notified.confirm();
 }

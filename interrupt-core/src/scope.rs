@@ -23,8 +23,14 @@
 //!    the two is lost to the wait, and the runtime cannot take the user's
 //!    mutex to exclude it (a guard does not give its mutex back, and the
 //!    requester may hold that mutex itself). So after notifying a condvar the
-//!    requester has the timer thread notify it again, after growing delays,
-//!    for as long as the wait's entry is present.
+//!    requester watches the wait's entry for up to [`CONFIRM_WINDOW`]: a
+//!    woken wait removes it. If it is still there, the requester notifies
+//!    once more (a wait that was about to block has blocked by then) and has
+//!    the timer thread notify again, after growing delays, for as long as the
+//!    entry is present (its wait may be blocked on its mutex, held by the
+//!    requester itself). The requester, not the timer, does the first round
+//!    because waking a third thread would compete for the CPU with the wait
+//!    being woken.
 //!
 //! Lock order: a scope's `waiters` lock, then the timer's lock. The registry
 //! lock is never held together with another. No user code runs under them.
@@ -33,7 +39,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 use std::thread::{self, Thread};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::exit::{Cause, ThreadExit};
 use crate::registry;
@@ -53,6 +59,10 @@ const SIGNAL_MASK: u64 = 0xFF_FFFF;
 /// Bits 32..64: how many critical sections are open on the scope.
 const DEPTH_ONE: u64 = 1 << 32;
 const DEPTH_MASK: u64 = !0 << 32;
+
+/// How long a requester watches a notified condvar wait for it to wake
+/// (invariant 4).
+pub(crate) const CONFIRM_WINDOW: Duration = Duration::from_micros(50);
 
 /// Delays before the timer thread notifies a condvar wait again (invariant 4);
 /// the last one repeats.
@@ -222,6 +232,16 @@ impl Scope {
     /// Requests an interrupt with `cause` and wakes the scope's waits.
     /// Returns `false` when a request was already pending (its cause stays).
     pub(crate) fn request(self: &Arc<Self>, cause: Cause) -> bool {
+        let mut notified = Notified::default();
+        let set = self.request_into(cause, &mut notified);
+        notified.confirm();
+        set
+    }
+
+    /// [`Scope::request`], leaving the condvar waits it notified in
+    /// `notified` for the caller to [confirm](Notified::confirm), so that
+    /// many requests can be confirmed together.
+    pub(crate) fn request_into(self: &Arc<Self>, cause: Cause, notified: &mut Notified) -> bool {
         let bits = REQUESTED | encode_cause(cause);
         // AcqRel: release publishes the requester's earlier writes to the
         // interrupted code; acquire orders the wake-up after the flag.
@@ -232,7 +252,7 @@ impl Scope {
             })
             .is_ok();
         if set {
-            self.wake_all();
+            self.wake_all(notified);
         }
         set
     }
@@ -261,7 +281,7 @@ impl Scope {
         debug_assert_ne!(previous & DEPTH_MASK, 0, "critical depth underflow");
     }
 
-    fn wake_all(self: &Arc<Self>) {
+    fn wake_all(self: &Arc<Self>, notified: &mut Notified) {
         // Unparks and notifications happen after the lock is released, so a
         // woken wait never finds the lock taken when it deregisters.
         let mut unpark = Vec::new();
@@ -277,9 +297,17 @@ impl Scope {
         for thread in unpark {
             thread.unpark();
         }
-        for (id, _) in notify {
-            renotify_later(Arc::downgrade(self), id, 0);
-        }
+        notified
+            .waits
+            .extend(notify.into_iter().map(|(id, _)| (Arc::clone(self), id)));
+    }
+
+    /// Is entry `id` still registered?
+    fn has_entry(&self, id: u64) -> bool {
+        lock(&self.waiters)
+            .entries
+            .iter()
+            .any(|(entry, _)| *entry == id)
     }
 
     /// Releases `waiters`, then notifies `condvars`, all found in it
@@ -367,6 +395,35 @@ impl Scope {
         match self.pending() {
             Some(exit) => Err(exit),
             None => Ok(Some(registration)),
+        }
+    }
+}
+
+/// Condvar waits that a request notified, to be confirmed (invariant 4).
+#[derive(Default)]
+pub(crate) struct Notified {
+    waits: Vec<(Arc<Scope>, u64)>,
+}
+
+impl Notified {
+    /// Watches the notified waits for up to [`CONFIRM_WINDOW`]; notifies
+    /// those still registered once more and leaves them to the timer.
+    pub(crate) fn confirm(mut self) {
+        if self.waits.is_empty() {
+            return;
+        }
+        let deadline = Instant::now() + CONFIRM_WINDOW;
+        loop {
+            self.waits.retain(|(scope, id)| scope.has_entry(*id));
+            if self.waits.is_empty() || Instant::now() >= deadline {
+                break;
+            }
+            thread::yield_now();
+        }
+        for (scope, id) in self.waits {
+            if scope.renotify(id) {
+                renotify_later(Arc::downgrade(&scope), id, 0);
+            }
         }
     }
 }
