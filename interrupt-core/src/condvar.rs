@@ -1,22 +1,6 @@
 //! Interruptible waits on a [`std::sync::Condvar`]: [`wait`], [`wait_while`],
-//! [`wait_timeout`].
-//!
-//! A request notifies the condvar the wait is blocked on (all its waiters:
-//! std cannot wake just one chosen thread), so waits on a shared condvar may
-//! see a spurious wake-up when another scope is interrupted; std allows
-//! those, and [`wait_while`] absorbs them.
-//!
-//! A request that lands just as a wait starts is not lost: the runtime
-//! notifies the condvar again, after 50 µs and then at growing intervals,
-//! until the wait has returned.
-//!
-//! # Differences from std
-//!
-//! - No `PoisonError`: a mutex poisoned by a panic in another thread during
-//!   the wait is handed back as it is (check `Mutex::is_poisoned` if it
-//!   matters; the guard you passed in was already past that check).
-//! - On `Err`, the guard is dropped and the mutex is unlocked: the thread is
-//!   on its way out.
+//! [`wait_timeout`]. How a request reaches a condvar wait is described on
+//! [`wait`].
 
 use std::sync::{Condvar, MutexGuard, PoisonError, WaitTimeoutResult};
 use std::time::Duration;
@@ -36,6 +20,28 @@ fn request_in_window() {}
 /// once, without waiting. Like std's, it may wake spuriously: call it in a
 /// loop, or use [`wait_while`]. Inside a critical section it is a plain
 /// `Condvar::wait`.
+///
+/// # How a request wakes the wait
+///
+/// A request notifies the condvar the wait is blocked on. std can only wake
+/// all of a condvar's waiters (or one it picks), so other waits on a shared
+/// condvar see a spurious wake-up; std allows those, and [`wait_while`]
+/// absorbs them.
+///
+/// A request can land after the wait checked for requests but before it
+/// blocked, when a notification is lost. So the requester watches the wait
+/// for up to 50 µs and notifies it again if it did not wake, and a
+/// background thread keeps notifying, at growing intervals up to 10 ms,
+/// until the wait has returned (the wait may be blocked on its mutex if the
+/// requester holds it). No request is lost.
+///
+/// # Differences from std
+///
+/// - No `PoisonError`: a mutex poisoned by a panic in another thread during
+///   the wait is handed back as it is (check `Mutex::is_poisoned` if it
+///   matters; the guard you passed in was already past that check).
+/// - On `Err`, the guard is dropped and the mutex is unlocked: the thread is
+///   on its way out.
 ///
 /// # Errors
 ///
@@ -80,6 +86,8 @@ pub fn wait<'a, T>(
 /// is satisfied the wait has completed and returns `Ok`, even if a request
 /// arrived meanwhile (the request is delivered at the next interruption
 /// point).
+///
+/// Wake-ups and differences from std: as for [`wait`].
 ///
 /// # Errors
 ///
@@ -130,7 +138,7 @@ where
 ///
 /// A wait that timed out has completed: it returns `Ok` with
 /// [`WaitTimeoutResult::timed_out`] set even if a request arrived at the
-/// same moment.
+/// same moment. Wake-ups and differences from std: as for [`wait`].
 ///
 /// # Errors
 ///

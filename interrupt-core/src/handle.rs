@@ -61,6 +61,11 @@ impl InterruptHandle {
     /// [`clear`](crate::clear). When a request is already pending, this does
     /// nothing (the first cause is kept).
     ///
+    /// It does not block, with one bounded exception: when the scope is in a
+    /// condvar [`wait`](crate::wait), the call watches for up to 50 µs that
+    /// the wait woke, and notifies it again if not (a request can land just
+    /// before the wait blocks; see [`wait`](crate::wait#how-a-request-wakes-the-wait)).
+    ///
     /// # Examples
     ///
     /// ```
@@ -116,7 +121,9 @@ impl fmt::Debug for InterruptHandle {
 /// blocked in interruptible waits.
 ///
 /// Scopes made after the call are not affected. Scopes that already have a
-/// request pending keep their first cause.
+/// request pending keep their first cause. Like
+/// [`InterruptHandle::interrupt`], it watches the condvar waits it woke for
+/// up to 50 µs in all.
 ///
 /// # Examples
 ///

@@ -57,8 +57,9 @@ const CAUSE_MASK: u64 = 0b111 << CAUSE_SHIFT;
 const SIGNAL_SHIFT: u32 = 8;
 const SIGNAL_MASK: u64 = 0xFF_FFFF;
 /// Bits 32..64: how many critical sections are open on the scope.
-const DEPTH_ONE: u64 = 1 << 32;
-const DEPTH_MASK: u64 = !0 << 32;
+const DEPTH_SHIFT: u32 = 32;
+const DEPTH_ONE: u64 = 1 << DEPTH_SHIFT;
+const DEPTH_MASK: u64 = !0 << DEPTH_SHIFT;
 
 /// How long a requester watches a notified condvar wait for it to wake
 /// (invariant 4).
@@ -76,6 +77,7 @@ const RENOTIFY_DELAYS: [Duration; 4] = [
 /// Registry slot of a scope that is not registered.
 const NO_SLOT: usize = usize::MAX;
 
+/// Signal numbers outside `0..2^24` (none exist) are stored as 0.
 fn encode_cause(cause: Cause) -> u64 {
     let (tag, signal) = match cause {
         Cause::Interrupted => (1, 0),
@@ -456,7 +458,7 @@ impl fmt::Debug for Scope {
         f.debug_struct("Scope")
             .field("id", &self.id)
             .field("requested", &(state & REQUESTED != 0))
-            .field("critical_depth", &(state >> 32))
+            .field("critical_depth", &(state >> DEPTH_SHIFT))
             .finish_non_exhaustive()
     }
 }

@@ -6,3 +6,4 @@
 //! The crate holds no `unsafe` code.
 
 #![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
