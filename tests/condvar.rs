@@ -3,11 +3,11 @@
 mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use common::{Rng, join_within};
-use interrupt::{Cause, ThreadExit};
+use interrupt::{Cause, JoinHandle, ThreadExit};
 
 #[derive(Default)]
 struct Shared {
@@ -21,9 +21,25 @@ struct State {
     ready: bool,
 }
 
+/// Spawns a worker that sets `waiting` under the shared mutex and then calls
+/// `wait` with the guard, so that [`lock_when_waiting`] knows when it is in
+/// its wait.
+fn spawn_waiter<R: Send + 'static>(
+    wait: impl FnOnce(&Shared, MutexGuard<'_, State>) -> R + Send + 'static,
+) -> (Arc<Shared>, JoinHandle<R>) {
+    let shared = Arc::new(Shared::default());
+    let inside = Arc::clone(&shared);
+    let worker = interrupt::spawn(move || {
+        let mut state = inside.state.lock().unwrap();
+        state.waiting = true;
+        wait(&inside, state)
+    });
+    (shared, worker)
+}
+
 /// Locks the shared mutex once the worker is inside its wait: it sets
 /// `waiting` under the mutex and only releases the mutex in the wait.
-fn lock_when_waiting(shared: &Shared) -> std::sync::MutexGuard<'_, State> {
+fn lock_when_waiting(shared: &Shared) -> MutexGuard<'_, State> {
     loop {
         let state = shared.state.lock().unwrap();
         if state.waiting {
@@ -36,13 +52,9 @@ fn lock_when_waiting(shared: &Shared) -> std::sync::MutexGuard<'_, State> {
 
 #[test]
 fn wait_returns_exit_when_interrupted_during_the_call() {
-    let shared = Arc::new(Shared::default());
-    let inside = Arc::clone(&shared);
-    let worker = interrupt::spawn(move || -> Result<(), ThreadExit> {
-        let mut state = inside.state.lock().unwrap();
-        state.waiting = true;
+    let (shared, worker) = spawn_waiter(|shared, mut state| -> Result<(), ThreadExit> {
         while !state.ready {
-            state = interrupt::wait(&inside.condvar, state)?;
+            state = interrupt::wait(&shared.condvar, state)?;
         }
         Ok(())
     });
@@ -72,12 +84,8 @@ fn wait_returns_exit_at_once_when_interrupted_before_the_call() {
 
 #[test]
 fn wait_while_returns_exit_when_interrupted_during_the_call() {
-    let shared = Arc::new(Shared::default());
-    let inside = Arc::clone(&shared);
-    let worker = interrupt::spawn(move || {
-        let mut state = inside.state.lock().unwrap();
-        state.waiting = true;
-        interrupt::wait_while(&inside.condvar, state, |s| !s.ready).map(drop)
+    let (shared, worker) = spawn_waiter(|shared, state| {
+        interrupt::wait_while(&shared.condvar, state, |s| !s.ready).map(drop)
     });
     drop(lock_when_waiting(&shared));
     worker.interrupt();
@@ -86,12 +94,8 @@ fn wait_while_returns_exit_when_interrupted_during_the_call() {
 
 #[test]
 fn wait_timeout_returns_exit_when_interrupted_during_the_call() {
-    let shared = Arc::new(Shared::default());
-    let inside = Arc::clone(&shared);
-    let worker = interrupt::spawn(move || {
-        let mut state = inside.state.lock().unwrap();
-        state.waiting = true;
-        interrupt::wait_timeout(&inside.condvar, state, Duration::from_hours(1)).map(drop)
+    let (shared, worker) = spawn_waiter(|shared, state| {
+        interrupt::wait_timeout(&shared.condvar, state, Duration::from_hours(1)).map(drop)
     });
     drop(lock_when_waiting(&shared));
     worker.interrupt();
@@ -103,13 +107,9 @@ fn wait_timeout_returns_exit_when_interrupted_during_the_call() {
 /// its value, and the request fires at the next interruption point.
 #[test]
 fn a_completed_wait_while_wins_over_a_request_that_arrived_meanwhile() {
-    let shared = Arc::new(Shared::default());
-    let inside = Arc::clone(&shared);
-    let worker = interrupt::spawn(move || {
-        let mut state = inside.state.lock().unwrap();
-        state.waiting = true;
+    let (shared, worker) = spawn_waiter(|shared, state| {
         let waited =
-            interrupt::wait_while(&inside.condvar, state, |s| !s.ready).map(|state| state.ready);
+            interrupt::wait_while(&shared.condvar, state, |s| !s.ready).map(|state| state.ready);
         (waited, interrupt::check())
     });
     let mut state = lock_when_waiting(&shared);
@@ -124,12 +124,8 @@ fn a_completed_wait_while_wins_over_a_request_that_arrived_meanwhile() {
 
 #[test]
 fn user_notifications_still_wake_the_wait() {
-    let shared = Arc::new(Shared::default());
-    let inside = Arc::clone(&shared);
-    let worker = interrupt::spawn(move || {
-        let mut state = inside.state.lock().unwrap();
-        state.waiting = true;
-        interrupt::wait_while(&inside.condvar, state, |s| !s.ready).map(drop)
+    let (shared, worker) = spawn_waiter(|shared, state| {
+        interrupt::wait_while(&shared.condvar, state, |s| !s.ready).map(drop)
     });
     lock_when_waiting(&shared).ready = true;
     shared.condvar.notify_all();
