@@ -55,6 +55,9 @@
 #![doc(test(attr(deny(warnings))))]
 
 #[doc(inline)]
+pub use interrupt_macros::{critical, interruptible};
+
+#[doc(inline)]
 pub use interrupt_core::{
     Builder, Cause, CriticalGuard, InterruptHandle, JoinError, JoinHandle, ThreadExit, catch_exit,
     check, clear, critical_section, current, interrupt_all, interruption_requested, live_scopes,
@@ -71,5 +74,5 @@ pub mod __private {
     //! What the macros' generated code calls. Not public API: it may change
     //! in any release, and only `interrupt-macros` of the same version may
     //! use it.
-    pub use interrupt_core::__private::Checkpoint;
+    pub use interrupt_core::__private::{Checkpoint, critical_section};
 }

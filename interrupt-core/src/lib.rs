@@ -55,6 +55,7 @@ mod timer;
 #[doc(hidden)]
 pub mod __private {
     //! Not public API.
+    pub use crate::critical::critical_section;
     pub use crate::private::Checkpoint;
 }
 mod private;

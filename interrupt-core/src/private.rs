@@ -44,4 +44,52 @@ impl Checkpoint {
             crate::thread::unwind(exit);
         }
     }
+
+    /// [`Checkpoint::check`] once per `every` calls; `countdown` starts at
+    /// `every` and is the loop's own.
+    ///
+    /// # Errors
+    ///
+    /// The pending request, outside critical sections, when the countdown
+    /// reaches zero.
+    #[doc(hidden)]
+    #[inline]
+    pub fn check_every(&self, countdown: &mut u32, every: u32) -> Result<(), ThreadExit> {
+        *countdown -= 1;
+        if *countdown == 0 {
+            *countdown = every;
+            self.check()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// [`Checkpoint::check_unwind`] once per `every` calls.
+    #[doc(hidden)]
+    #[inline]
+    pub fn check_every_unwind(&self, countdown: &mut u32, every: u32) {
+        if let Err(exit) = self.check_every(countdown, every) {
+            crate::thread::unwind(exit);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_every_checks_once_per_period() {
+        std::thread::spawn(|| {
+            let checkpoint = Checkpoint::current();
+            crate::current().interrupt();
+            let mut countdown = 3;
+            let results: Vec<bool> = (0..7)
+                .map(|_| checkpoint.check_every(&mut countdown, 3).is_err())
+                .collect();
+            assert_eq!(results, [false, false, true, false, false, true, false]);
+        })
+        .join()
+        .unwrap();
+    }
 }

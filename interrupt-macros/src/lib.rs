@@ -1,9 +1,207 @@
-//! Procedural macros of the [`interrupt`](https://docs.rs/interrupt) crate.
+//! Procedural macros of the [`interrupt`](https://docs.rs/interrupt) crate:
+//! [`macro@interruptible`] and [`critical!`].
 //!
 //! Use them through the facade crate, which re-exports them; the generated
-//! code names the runtime as `::interrupt::__private`.
+//! code names the runtime as `::interrupt::__private` (or `path::__private`
+//! with the `crate = path` option).
 //!
 //! The crate holds no `unsafe` code.
 
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
+
+mod args;
+mod critical;
+mod diag;
+mod expand;
+mod item;
+mod rewrite;
+mod validate;
+
+use proc_macro::TokenStream;
+
+/// Inserts a checkpoint at the start of every iteration of every loop of a
+/// function, so that it stops when its scope is interrupted.
+///
+/// Goes on a `fn`, an `async fn`, a method, or an `impl` block (then on each
+/// of its methods). Every `loop`, `while`, `while let` and `for` in the body
+/// checks for a pending request at the start of each iteration, and returns
+/// `Err(ThreadExit)` through `?` when there is one. The scope is looked up
+/// once per call, so a checkpoint costs one relaxed atomic load.
+///
+/// There is no checkpoint on function entry. A body with no loop is emitted
+/// unchanged. Closures, `async` blocks, `const` contexts and items nested in
+/// the body are left alone: their control flow is not the function's. Loops
+/// inside macro invocations (`vec![..]`, your own macros) are invisible to
+/// the attribute and get no checkpoint.
+///
+/// # Return type
+///
+/// Checkpoints use `?`, so the function must return a type that accepts a
+/// `ThreadExit` through `?`: `Result<T, ThreadExit>`, `Result<T, E>` with
+/// `E: From<ThreadExit>`, `std::io::Result<T>`, or an `anyhow`-style result.
+/// A function without a return type is rejected: return a `Result`, or use
+/// `unwind`.
+///
+/// # Options
+///
+/// - `unwind`: checkpoints unwind with a `ThreadExit` payload instead (no
+///   panic message is printed), so any return type works; catch the unwind
+///   with `interrupt::catch_exit`, or let `JoinHandle::join` report it as
+///   `JoinError::Interrupted`. Needs `panic = "unwind"`; not for `async fn`.
+/// - `every = N`: each loop checks once per `N` iterations, for hot loops.
+/// - `crate = path`: the runtime is at `path` instead of `::interrupt` (for
+///   crates that rename or re-export it).
+///
+/// Mark a loop with `#[no_checkpoint]` to leave it alone; the attribute
+/// removes the marker.
+///
+/// # Hot loops and vectorisation
+///
+/// Any check inside a loop, even a countdown, stops LLVM from vectorising
+/// it: a `&[u32]` sum runs several times slower with one. Keep the inner
+/// loop clean with `#[no_checkpoint]` and let the outer loop check, once per
+/// chunk:
+///
+/// ```
+/// use interrupt::{ThreadExit, interruptible};
+///
+/// #[interruptible]
+/// fn sum(data: &[u32]) -> Result<u64, ThreadExit> {
+///     let mut total = 0u64;
+///     for chunk in data.chunks(4096) {
+///         // checked once per chunk
+///         #[no_checkpoint]
+///         for &x in chunk {
+///             total += u64::from(x);
+///         }
+///     }
+///     Ok(total)
+/// }
+///
+/// assert_eq!(sum(&[1, 2, 3]), Ok(6));
+/// ```
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use interrupt::{ThreadExit, interruptible};
+///
+/// #[interruptible]
+/// fn count(limit: u64) -> Result<u64, ThreadExit> {
+///     let mut n = 0;
+///     while n < limit {
+///         // inserted here: `__interrupt_checkpoint.check()?;`
+///         n += 1;
+///         std::thread::yield_now();
+///     }
+///     Ok(n)
+/// }
+///
+/// assert_eq!(count(3), Ok(3));
+/// let worker = interrupt::spawn(|| count(u64::MAX));
+/// std::thread::sleep(Duration::from_millis(10));
+/// worker.interrupt();
+/// assert!(worker.join().unwrap().is_err());
+/// ```
+///
+/// It expands to roughly:
+///
+/// ```
+/// # use interrupt::ThreadExit;
+/// fn count(limit: u64) -> Result<u64, ThreadExit> {
+///     let __interrupt_checkpoint = ::interrupt::__private::Checkpoint::current();
+///     let mut n = 0;
+///     while n < limit {
+///         __interrupt_checkpoint.check()?;
+///         n += 1;
+///         std::thread::yield_now();
+///     }
+///     Ok(n)
+/// }
+/// # let worker = interrupt::spawn(|| count(u64::MAX));
+/// # worker.interrupt();
+/// # assert!(worker.join().unwrap().is_err());
+/// ```
+///
+/// With `unwind`, any return type:
+///
+/// ```
+/// use interrupt::{JoinError, interruptible};
+///
+/// struct Pump;
+///
+/// #[interruptible(unwind, every = 64)]
+/// impl Pump {
+///     fn run(&mut self, limit: u64) -> u64 {
+///         let mut pumped = 0;
+///         while pumped < limit {
+///             pumped += 1;
+///             std::thread::yield_now();
+///         }
+///         pumped
+///     }
+/// }
+///
+/// assert_eq!(Pump.run(100), 100);
+/// let worker = interrupt::spawn(|| Pump.run(u64::MAX));
+/// worker.interrupt();
+/// assert!(matches!(worker.join(), Err(JoinError::Interrupted(_))));
+/// ```
+#[proc_macro_attribute]
+pub fn interruptible(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::interruptible(args.into(), input.into()).into()
+}
+
+/// A critical section around a block: interruption waits until it ends.
+///
+/// `critical! { ... }` is an expression with the block's value. While it
+/// runs, interruption points on the current scope behave as if nothing were
+/// pending; a request made meanwhile is delivered at the first interruption
+/// point after the outermost section. `return`, `?` and `break` inside
+/// leave the section cleanly: it expands to a block that holds a guard, not
+/// to a closure. `critical! { crate = path; ... }` names the runtime.
+///
+/// # Examples
+///
+/// A record is written whole or not at all:
+///
+/// ```
+/// use std::io::Write;
+/// use interrupt::{critical, ThreadExit};
+///
+/// fn write_record(out: &mut Vec<u8>, fields: &[&str]) -> Result<usize, ThreadExit> {
+///     interrupt::check()?; // may stop before the record...
+///     let written = critical! {
+///         let mut n = 0;
+///         for field in fields {
+///             interrupt::check()?; // ...but never in the middle of it
+///             n += out.write(field.as_bytes()).unwrap();
+///         }
+///         n
+///     };
+///     Ok(written)
+/// }
+///
+/// let mut out = Vec::new();
+/// interrupt::current().interrupt();
+/// assert!(write_record(&mut out, &["a", "b"]).is_err()); // stopped before
+/// interrupt::clear();
+/// assert_eq!(write_record(&mut out, &["a", "b"]), Ok(2));
+/// ```
+///
+/// It expands to roughly:
+///
+/// ```
+/// # fn work() {}
+/// {
+///     let __interrupt_section = ::interrupt::__private::critical_section();
+///     work()
+/// }
+/// # ;
+/// ```
+#[proc_macro]
+pub fn critical(input: TokenStream) -> TokenStream {
+    critical::critical(input.into()).into()
+}

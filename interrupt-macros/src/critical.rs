@@ -1,0 +1,79 @@
+//! `critical! { ... }`: a block that holds a critical section open.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::parse::{Parse, ParseStream};
+use syn::{Block, Path, Stmt, Token};
+
+/// The input: an optional `crate = path;`, then the block's statements.
+struct Critical {
+    krate: Option<Path>,
+    stmts: Vec<Stmt>,
+}
+
+impl Parse for Critical {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        // `crate = ...` cannot start a statement, so this is unambiguous.
+        let krate = if input.peek(Token![crate]) && input.peek2(Token![=]) {
+            input.parse::<Token![crate]>()?;
+            input.parse::<Token![=]>()?;
+            let path = Path::parse_mod_style(input)?;
+            input.parse::<Token![;]>()?;
+            Some(path)
+        } else {
+            None
+        };
+        let stmts = Block::parse_within(input)?;
+        Ok(Self { krate, stmts })
+    }
+}
+
+/// `critical! { input }`.
+//
+// Input:   critical! { stmts }
+// Output:  { let __interrupt_section = ::interrupt::__private::critical_section(); stmts }
+//
+// A block, not a closure: `return`, `?` and `break` leave the section
+// through the guard's `Drop`, and the block's value is the macro's value.
+pub(crate) fn critical(input: TokenStream) -> TokenStream {
+    let Critical { krate, stmts } = match syn::parse2(input) {
+        Ok(critical) => critical,
+        Err(error) => return error.to_compile_error(),
+    };
+    let root = krate.map_or_else(|| quote!(::interrupt), |path| path.to_token_stream());
+    let guard = Ident::new("__interrupt_section", Span::mixed_site());
+    quote!({
+        let #guard = #root::__private::critical_section();
+        #(#stmts)*
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_the_statements_in_a_block_that_holds_the_guard() {
+        let out = critical(quote!(let x = 1; x + 1)).to_string();
+        assert_eq!(
+            out,
+            "{ let __interrupt_section = :: interrupt :: __private :: critical_section () ; let x = 1 ; x + 1 }"
+        );
+    }
+
+    #[test]
+    fn takes_a_crate_path() {
+        let out = critical(quote!(crate = ::my::rt; work())).to_string();
+        assert!(
+            out.contains(":: my :: rt :: __private :: critical_section"),
+            "{out}"
+        );
+        assert!(out.ends_with("work () }"), "{out}");
+    }
+
+    #[test]
+    fn reports_a_syntax_error_as_a_compile_error() {
+        let out = critical(quote!(let = ;)).to_string();
+        assert!(out.contains("compile_error"), "{out}");
+    }
+}

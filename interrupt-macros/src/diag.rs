@@ -1,0 +1,32 @@
+//! An accumulator of spanned errors, so that one item reports all of its
+//! problems at once.
+
+use syn::Error;
+
+#[derive(Default)]
+pub(crate) struct Diag {
+    errors: Option<Error>,
+}
+
+impl Diag {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    pub(crate) fn push(&mut self, error: Error) {
+        match &mut self.errors {
+            Some(errors) => errors.combine(error),
+            None => self.errors = Some(error),
+        }
+    }
+
+    /// The value of `result`, or `None` after recording its error.
+    pub(crate) fn take<T>(&mut self, result: syn::Result<T>) -> Option<T> {
+        result.map_err(|error| self.push(error)).ok()
+    }
+
+    /// `Err` with every recorded error, if any.
+    pub(crate) fn finish(self) -> syn::Result<()> {
+        self.errors.map_or(Ok(()), Err)
+    }
+}

@@ -1,0 +1,218 @@
+//! Assembles the output of `#[interruptible]` from the validated model, and
+//! owns the runtime path that generated code names.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{ToTokens, format_ident, quote};
+use syn::{Block, Error, Stmt, parse_quote, parse_quote_spanned};
+
+use crate::args::Args;
+use crate::diag::Diag;
+use crate::item::Item;
+use crate::rewrite::{self, Checkpoint};
+use crate::validate;
+
+/// `#[interruptible(args)] input`.
+pub(crate) fn interruptible(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut diag = Diag::new();
+    let args = diag.take(syn::parse2::<Args>(args)).unwrap_or_default();
+    let item = match syn::parse2::<Item>(input.clone()) {
+        Ok(item) => item,
+        // Not ours to rewrite: emit it as it came, so rustc reports its own
+        // errors too, and the rest of the crate still sees it.
+        Err(error) => return with_error(input, error),
+    };
+
+    // Scan a copy: strip the markers, count the loops, check each function.
+    let mut stripped = item.clone();
+    for function in stripped.functions_mut() {
+        let checkpoints = rewrite::body(function.block, None, &mut diag);
+        validate::function(function.sig, &args, checkpoints, &mut diag);
+    }
+    if let Err(error) = diag.finish() {
+        return with_error(stripped.into_token_stream(), error);
+    }
+
+    let checkpoints = Checkpoints::new(&args);
+    let mut item = item;
+    for function in item.functions_mut() {
+        // The scan above found no errors; this pass finds the same ones.
+        let loops = rewrite::body(function.block, Some(&checkpoints), &mut Diag::new());
+        checkpoints.hoist(function.block, loops);
+    }
+    item.into_token_stream()
+}
+
+fn with_error(mut item: TokenStream, error: Error) -> TokenStream {
+    item.extend(error.into_compile_error());
+    item
+}
+
+/// What the checkpoints of one item look like.
+struct Checkpoints {
+    /// The facade crate: `::interrupt`, or the `crate = path` option.
+    root: TokenStream,
+    unwind: Option<Span>,
+    every: Option<u32>,
+    /// The local that holds the current scope, fetched once per call.
+    checkpoint: Ident,
+}
+
+impl Checkpoints {
+    fn new(args: &Args) -> Self {
+        Self {
+            root: args
+                .krate
+                .as_ref()
+                .map_or_else(|| quote!(::interrupt), ToTokens::to_token_stream),
+            unwind: args.unwind,
+            every: args.every.map(|(every, _)| every),
+            checkpoint: Ident::new("__interrupt_checkpoint", Span::mixed_site()),
+        }
+    }
+
+    fn countdown(index: usize) -> Ident {
+        format_ident!("__interrupt_countdown_{}", index, span = Span::mixed_site())
+    }
+
+    /// Fetches the scope (and sets up the countdowns) at the top of a body
+    /// that has `loops` checkpoints.
+    //
+    // Input:   { stmts }
+    // Output:  { let __interrupt_checkpoint = ROOT::__private::Checkpoint::current();
+    //            let mut __interrupt_countdown_0: u32 = N;   // with `every = N`, one per loop
+    //            stmts }
+    fn hoist(&self, block: &mut Block, loops: usize) {
+        if loops == 0 {
+            return;
+        }
+        let Self {
+            root, checkpoint, ..
+        } = self;
+        let mut stmts: Vec<Stmt> =
+            vec![parse_quote!(let #checkpoint = #root::__private::Checkpoint::current();)];
+        if let Some(every) = self.every {
+            stmts.extend((0..loops).map(|index| -> Stmt {
+                let countdown = Self::countdown(index);
+                // `unused_mut`: the loop may be compiled out by a `#[cfg]`.
+                parse_quote!(#[allow(unused_mut)] let mut #countdown: u32 = #every;)
+            }));
+        }
+        if let Some(unwind) = self.unwind {
+            stmts.push(parse_quote_spanned! {unwind=>
+                #[cfg(panic = "abort")]
+                ::core::compile_error!(
+                    "`#[interruptible(unwind)]` needs unwinding, but this crate is built with `panic = \"abort\"`; use `#[interruptible]` and return a `Result`"
+                );
+            });
+        }
+        block.stmts.splice(0..0, stmts);
+    }
+}
+
+impl Checkpoint for Checkpoints {
+    // Input:   loop { body }
+    // Output:  loop { __interrupt_checkpoint.check()?; body }
+    //          (`check_unwind()` with `unwind`; `check_every(&mut countdown, N)` with `every`)
+    fn statement(&self, keyword: Span, index: usize) -> Stmt {
+        let checkpoint = &self.checkpoint;
+        let countdown = Self::countdown(index);
+        match (self.every, self.unwind) {
+            (None, None) => parse_quote_spanned!(keyword=> #checkpoint.check()?;),
+            (None, Some(_)) => parse_quote_spanned!(keyword=> #checkpoint.check_unwind();),
+            (Some(every), None) => {
+                parse_quote_spanned!(keyword=> #checkpoint.check_every(&mut #countdown, #every)?;)
+            }
+            (Some(every), Some(_)) => parse_quote_spanned!(keyword=>
+                #checkpoint.check_every_unwind(&mut #countdown, #every);
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand(args: TokenStream, input: TokenStream) -> String {
+        interruptible(args, input).to_string()
+    }
+
+    #[test]
+    fn hoists_the_scope_once_and_checks_each_loop() {
+        let out = expand(
+            quote!(),
+            quote! {
+                fn f() -> Result<(), ThreadExit> { for x in 0..3 { loop { break; } } Ok(()) }
+            },
+        );
+        assert_eq!(out.matches("Checkpoint :: current").count(), 1, "{out}");
+        assert_eq!(out.matches(". check () ?").count(), 2, "{out}");
+        assert!(out.contains(":: interrupt :: __private"));
+    }
+
+    #[test]
+    fn leaves_a_body_without_loops_unchanged() {
+        let input = quote!(
+            fn f() {
+                work();
+            }
+        );
+        assert_eq!(expand(quote!(), input.clone()), input.to_string());
+    }
+
+    #[test]
+    fn uses_the_crate_path_the_countdowns_and_unwinding() {
+        let out = expand(
+            quote!(crate = ::my::rt, every = 8, unwind),
+            quote!(
+                fn f() {
+                    loop {}
+                    while true {}
+                }
+            ),
+        );
+        assert!(
+            out.contains(":: my :: rt :: __private :: Checkpoint"),
+            "{out}"
+        );
+        assert_eq!(out.matches("check_every_unwind").count(), 2, "{out}");
+        assert!(
+            out.contains("__interrupt_countdown_1 : u32 = 8u32"),
+            "{out}"
+        );
+        assert!(out.contains("cfg (panic = \"abort\")"), "{out}");
+    }
+
+    #[test]
+    fn instruments_each_method_of_an_impl_block() {
+        let out = expand(
+            quote!(unwind),
+            quote! {
+                impl S {
+                    fn a(&self) { loop {} }
+                    fn b(&mut self) -> u8 { 1 }
+                    fn c(self) { for _ in 0..1 {} }
+                }
+            },
+        );
+        assert_eq!(out.matches("Checkpoint :: current").count(), 2, "{out}");
+    }
+
+    #[test]
+    fn on_error_emits_the_item_without_markers_and_every_error() {
+        let out = expand(
+            quote!(bogus),
+            quote!(
+                const fn f() {
+                    #[no_checkpoint]
+                    let x = 1;
+                    loop {}
+                }
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 4, "{out}");
+        assert!(!out.contains("no_checkpoint ]"), "{out}");
+        assert!(!out.contains("Checkpoint"), "{out}");
+        assert!(out.starts_with("const fn f ()"), "{out}");
+    }
+}

@@ -1,0 +1,317 @@
+//! The visitor that finds the loops of a function body, inserts a
+//! checkpoint at the start of each iteration, and strips `#[no_checkpoint]`.
+//!
+//! Closures, `async` blocks, `const` contexts and nested items are not the
+//! function's control flow: their loops are left alone, but they are still
+//! scanned for markers, since rustc rejects a leftover `#[no_checkpoint]`.
+//! Macro invocations are opaque: loops inside `vec![..]` or a user macro get
+//! no checkpoint.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Arm, Attribute, Block, Error, Expr, FieldValue, Item, Local, Stmt, StmtMacro};
+
+use crate::diag::Diag;
+
+/// Makes the statement that starts an instrumented loop's body.
+pub(crate) trait Checkpoint {
+    /// The checkpoint of the `index`-th instrumented loop, spanned at its
+    /// keyword.
+    fn statement(&self, keyword: Span, index: usize) -> Stmt;
+}
+
+/// Rewrites `block`, a function body: strips markers (recording misplaced
+/// ones in `diag`) and, with `checkpoint`, instruments its loops. Returns
+/// how many loops are (or would be) instrumented.
+//
+// Input:   loop { work(); }      for x in xs { #[no_checkpoint] while c {} }
+// Output:  loop { CHECK; work(); }   for x in xs { CHECK; while c {} }
+pub(crate) fn body(
+    block: &mut Block,
+    checkpoint: Option<&dyn Checkpoint>,
+    diag: &mut Diag,
+) -> usize {
+    let mut rewrite = Rewrite {
+        checkpoint,
+        instrument: true,
+        loops: 0,
+        diag,
+    };
+    rewrite.visit_block_mut(block);
+    rewrite.loops
+}
+
+struct Rewrite<'a> {
+    checkpoint: Option<&'a dyn Checkpoint>,
+    /// False inside closures, `async` blocks, `const` contexts and items.
+    instrument: bool,
+    loops: usize,
+    diag: &'a mut Diag,
+}
+
+const MARKER: &str = "no_checkpoint";
+
+impl Rewrite<'_> {
+    /// Removes the markers from `attrs`; returns the first one's span.
+    fn take_marker(&mut self, attrs: &mut Vec<Attribute>) -> Option<Span> {
+        let mut found = None;
+        attrs.retain(|attr| {
+            if !attr.path().is_ident(MARKER) {
+                return true;
+            }
+            if let Err(error) = attr.meta.require_path_only() {
+                self.diag.push(Error::new(
+                    error.span(),
+                    "`#[no_checkpoint]` takes no arguments",
+                ));
+            }
+            found.get_or_insert(attr.span());
+            false
+        });
+        found
+    }
+
+    /// Removes the markers from `attrs`, reporting each as misplaced.
+    fn reject_marker(&mut self, attrs: &mut Vec<Attribute>) {
+        if let Some(span) = self.take_marker(attrs) {
+            self.diag.push(misplaced(span));
+        }
+    }
+
+    fn without_instrumenting(&mut self, visit: impl FnOnce(&mut Self)) {
+        let instrument = std::mem::replace(&mut self.instrument, false);
+        visit(self);
+        self.instrument = instrument;
+    }
+
+    fn instrument(&mut self, body: &mut Block, keyword: Span) {
+        if let Some(checkpoint) = self.checkpoint {
+            body.stmts
+                .insert(0, checkpoint.statement(keyword, self.loops));
+        }
+        self.loops += 1;
+    }
+}
+
+fn misplaced(span: Span) -> Error {
+    Error::new(
+        span,
+        "`#[no_checkpoint]` goes on a `loop`, `while` or `for` loop; remove it here",
+    )
+}
+
+impl VisitMut for Rewrite<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        let marker = attrs_mut(expr).and_then(|attrs| self.take_marker(attrs));
+        let keyword = match expr {
+            Expr::Loop(expr) => Some(expr.loop_token.span),
+            Expr::While(expr) => Some(expr.while_token.span),
+            Expr::ForLoop(expr) => Some(expr.for_token.span),
+            _ => None,
+        };
+        if let (Some(span), None) = (marker, keyword) {
+            self.diag.push(misplaced(span));
+        }
+        visit_mut::visit_expr_mut(self, expr);
+        if let Some(keyword) = keyword
+            && marker.is_none()
+            && self.instrument
+        {
+            let body = match expr {
+                Expr::Loop(expr) => &mut expr.body,
+                Expr::While(expr) => &mut expr.body,
+                Expr::ForLoop(expr) => &mut expr.body,
+                _ => unreachable!("`keyword` is only set for loops"),
+            };
+            self.instrument(body, keyword);
+        }
+    }
+
+    fn visit_expr_closure_mut(&mut self, expr: &mut syn::ExprClosure) {
+        self.without_instrumenting(|this| visit_mut::visit_expr_closure_mut(this, expr));
+    }
+
+    fn visit_expr_async_mut(&mut self, expr: &mut syn::ExprAsync) {
+        self.without_instrumenting(|this| visit_mut::visit_expr_async_mut(this, expr));
+    }
+
+    fn visit_expr_const_mut(&mut self, expr: &mut syn::ExprConst) {
+        self.without_instrumenting(|this| visit_mut::visit_expr_const_mut(this, expr));
+    }
+
+    fn visit_expr_repeat_mut(&mut self, expr: &mut syn::ExprRepeat) {
+        // Its attributes were handled by `visit_expr_mut`.
+        self.visit_expr_mut(&mut expr.expr);
+        // The length is a constant.
+        self.without_instrumenting(|this| this.visit_expr_mut(&mut expr.len));
+    }
+
+    fn visit_type_array_mut(&mut self, ty: &mut syn::TypeArray) {
+        self.without_instrumenting(|this| visit_mut::visit_type_array_mut(this, ty));
+    }
+
+    fn visit_generic_argument_mut(&mut self, arg: &mut syn::GenericArgument) {
+        self.without_instrumenting(|this| visit_mut::visit_generic_argument_mut(this, arg));
+    }
+
+    fn visit_item_mut(&mut self, item: &mut Item) {
+        if let Some(attrs) = item_attrs_mut(item) {
+            self.reject_marker(attrs);
+        }
+        self.without_instrumenting(|this| visit_mut::visit_item_mut(this, item));
+    }
+
+    fn visit_local_mut(&mut self, local: &mut Local) {
+        self.reject_marker(&mut local.attrs);
+        visit_mut::visit_local_mut(self, local);
+    }
+
+    fn visit_stmt_macro_mut(&mut self, stmt: &mut StmtMacro) {
+        self.reject_marker(&mut stmt.attrs);
+        visit_mut::visit_stmt_macro_mut(self, stmt);
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut Arm) {
+        self.reject_marker(&mut arm.attrs);
+        visit_mut::visit_arm_mut(self, arm);
+    }
+
+    fn visit_field_value_mut(&mut self, field: &mut FieldValue) {
+        self.reject_marker(&mut field.attrs);
+        visit_mut::visit_field_value_mut(self, field);
+    }
+}
+
+/// The outer attributes of an expression (none for verbatim tokens).
+fn attrs_mut(expr: &mut Expr) -> Option<&mut Vec<Attribute>> {
+    macro_rules! variants {
+        ($($variant:ident)*) => {
+            match expr {
+                $(Expr::$variant(expr) => Some(&mut expr.attrs),)*
+                _ => None,
+            }
+        };
+    }
+    variants!(
+        Array Assign Async Await Binary Block Break Call Cast Closure Const Continue Field
+        ForLoop Group If Index Infer Let Lit Loop Macro Match MethodCall Paren Path Range
+        RawAddr Reference Repeat Return Struct Try TryBlock Tuple Unary Unsafe While Yield
+    )
+}
+
+/// The outer attributes of an item nested in a body.
+fn item_attrs_mut(item: &mut Item) -> Option<&mut Vec<Attribute>> {
+    macro_rules! variants {
+        ($($variant:ident)*) => {
+            match item {
+                $(Item::$variant(item) => Some(&mut item.attrs),)*
+                _ => None,
+            }
+        };
+    }
+    variants!(
+        Const Enum ExternCrate Fn ForeignMod Impl Macro Mod Static Struct Trait TraitAlias
+        Type Union Use
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::{ToTokens, quote};
+
+    /// Marks each instrumented loop with `CHECK(index);`.
+    struct Mark;
+
+    impl Checkpoint for Mark {
+        fn statement(&self, _: Span, index: usize) -> Stmt {
+            syn::parse_quote!(CHECK(#index);)
+        }
+    }
+
+    fn rewrite(body: proc_macro2::TokenStream) -> (String, usize, Vec<String>) {
+        let mut block: Block = syn::parse2(body).unwrap();
+        let mut diag = Diag::new();
+        let loops = super::body(&mut block, Some(&Mark), &mut diag);
+        let errors = match diag.finish() {
+            Ok(()) => Vec::new(),
+            Err(errors) => errors.into_iter().map(|e| e.to_string()).collect(),
+        };
+        (block.to_token_stream().to_string(), loops, errors)
+    }
+
+    #[test]
+    fn instruments_every_kind_of_loop_including_nested_and_labelled_ones() {
+        let (out, loops, errors) = rewrite(quote! {{
+            'outer: loop {
+                while let Some(x) = it.next() {
+                    for y in x { if y { continue 'outer; } }
+                }
+                break 'outer 5;
+            }
+        }});
+        assert_eq!(loops, 3);
+        assert!(errors.is_empty());
+        assert_eq!(out.matches("CHECK").count(), 3);
+        assert!(out.contains("'outer : loop { CHECK (2usize) ;"));
+    }
+
+    #[test]
+    fn leaves_closures_async_blocks_items_consts_and_macros_alone() {
+        let (out, loops, _) = rewrite(quote! {{
+            let f = || loop {};
+            let g = async { loop {} };
+            fn nested() { loop {} }
+            const N: usize = { let mut i = 0; while i < 3 { i += 1; } i };
+            let a = [0u8; { let mut i = 0; while i < 3 { i += 1; } i }];
+            let v = vec![{ loop { break 1; } }];
+            let c = const { let mut i = 0; while i < 3 { i += 1; } i };
+        }});
+        assert_eq!(loops, 0, "{out}");
+    }
+
+    #[test]
+    fn strips_markers_and_skips_marked_loops() {
+        let (out, loops, errors) = rewrite(quote! {{
+            #[no_checkpoint]
+            for x in xs { loop {} }
+            let f = || { #[no_checkpoint] loop {} };
+        }});
+        assert_eq!(loops, 1, "only the inner loop");
+        assert!(errors.is_empty());
+        assert!(!out.contains("no_checkpoint"), "{out}");
+    }
+
+    #[test]
+    fn reports_every_misplaced_marker() {
+        let (out, _, errors) = rewrite(quote! {{
+            #[no_checkpoint] let x = 1;
+            #[no_checkpoint] call();
+            #[no_checkpoint] fn nested() {}
+            match x { #[no_checkpoint] _ => {} }
+            let f = || { #[no_checkpoint] x };
+            #[no_checkpoint(please)] loop {}
+        }});
+        let misplaced = errors
+            .iter()
+            .filter(|e| e.contains("goes on a `loop`"))
+            .count();
+        assert_eq!(misplaced, 5, "{errors:?}");
+        assert!(errors.contains(&"`#[no_checkpoint]` takes no arguments".to_owned()));
+        assert!(!out.contains("no_checkpoint"), "{out}");
+    }
+
+    #[test]
+    fn keeps_cfg_and_other_attributes_on_loops() {
+        let (out, loops, _) = rewrite(quote! {{
+            #[cfg(feature = "x")]
+            for x in xs {}
+        }});
+        assert_eq!(loops, 1);
+        assert!(
+            out.contains("# [cfg (feature = \"x\")] for x in xs { CHECK"),
+            "{out}"
+        );
+    }
+}

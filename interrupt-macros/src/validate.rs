@@ -1,0 +1,119 @@
+//! Semantic checks of an instrumented function against the options. Pushes
+//! errors; produces no tokens.
+
+use syn::spanned::Spanned;
+use syn::{Error, ReturnType, Signature, Type};
+
+use crate::args::Args;
+use crate::diag::Diag;
+
+/// Checks one function whose body has `checkpoints` instrumented loops.
+pub(crate) fn function(sig: &Signature, args: &Args, checkpoints: usize, diag: &mut Diag) {
+    if let Some(constness) = &sig.constness {
+        diag.push(Error::new(
+            constness.span,
+            "`#[interruptible]` cannot go on a `const fn`: its checkpoints run at run time; remove `const`",
+        ));
+    }
+    if let (Some(_), Some(unwind)) = (&sig.asyncness, args.unwind) {
+        diag.push(Error::new(
+            unwind,
+            "`unwind` cannot be used on an `async fn`; remove it and return a `Result`, so that checkpoints use `?`",
+        ));
+    }
+    if checkpoints > 0 && args.unwind.is_none() {
+        return_type(sig, diag);
+    }
+}
+
+/// In the default mode checkpoints use `?`, which needs a return type that
+/// accepts `ThreadExit`. Only types that certainly cannot are rejected here;
+/// rustc judges the rest (at the loop keyword, where the `?` is).
+fn return_type(sig: &Signature, diag: &mut Diag) {
+    let span = match &sig.output {
+        ReturnType::Default => sig.ident.span(),
+        ReturnType::Type(_, ty) if cannot_accept_question_mark(ty) => ty.span(),
+        ReturnType::Type(..) => return,
+    };
+    diag.push(Error::new(
+        span,
+        "`#[interruptible]` needs a return type that accepts `?` (such as `Result<T, ThreadExit>`); or use `#[interruptible(unwind)]`",
+    ));
+}
+
+fn cannot_accept_question_mark(ty: &Type) -> bool {
+    const PRIMITIVES: &[&str] = &[
+        "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32",
+        "i64", "i128", "isize", "f32", "f64", "Option",
+    ];
+    match ty {
+        Type::Tuple(tuple) => tuple.elems.is_empty(),
+        Type::Never(_) => true,
+        Type::Paren(inner) => cannot_accept_question_mark(&inner.elem),
+        Type::Path(path) => {
+            path.qself.is_none()
+                && path
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|last| PRIMITIVES.iter().any(|name| last.ident == name))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    fn errors(mut sig: TokenStream, args: TokenStream, checkpoints: usize) -> Vec<String> {
+        sig.extend(quote!({}));
+        let function: syn::ItemFn = syn::parse2(sig).unwrap();
+        let args: Args = syn::parse2(args).unwrap();
+        let mut diag = Diag::new();
+        super::function(&function.sig, &args, checkpoints, &mut diag);
+        match diag.finish() {
+            Ok(()) => Vec::new(),
+            Err(errors) => errors.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn accepts_result_like_return_types() {
+        for sig in [
+            quote!(fn f() -> Result<(), ThreadExit>),
+            quote!(fn f() -> io::Result<u8>),
+            quote!(fn f() -> anyhow::Result<()>),
+            quote!(async fn f(&self) -> Result<Vec<u8>, MyError>),
+        ] {
+            assert!(errors(sig, quote!(), 1).is_empty());
+        }
+    }
+
+    #[test]
+    fn rejects_return_types_that_cannot_take_question_mark() {
+        for sig in [
+            quote!(fn f()),
+            quote!(fn f() -> ()),
+            quote!(fn f() -> !),
+            quote!(fn f() -> u32),
+            quote!(fn f() -> Option<u32>),
+        ] {
+            assert_eq!(errors(sig, quote!(), 2).len(), 1);
+        }
+    }
+
+    #[test]
+    fn has_no_return_type_requirement_without_checkpoints_or_in_unwind_mode() {
+        assert!(errors(quote!(fn f()), quote!(), 0).is_empty());
+        assert!(errors(quote!(fn f() -> u32), quote!(unwind), 3).is_empty());
+    }
+
+    #[test]
+    fn reports_const_and_unwind_on_async_together() {
+        assert_eq!(errors(quote!(const fn f()), quote!(), 1).len(), 2);
+        assert_eq!(errors(quote!(async fn f()), quote!(unwind), 0).len(), 1);
+    }
+}
