@@ -61,8 +61,12 @@ pub fn critical_section() -> CriticalGuard {
 #[must_use = "the critical section closes as soon as the guard is dropped; bind it with `let _section = ...`"]
 pub struct CriticalGuard {
     scope: Arc<Scope>,
-    _not_send: PhantomData<*const ()>,
+    _not_send: PhantomData<*const ThreadBound>,
 }
+
+/// Names why a [`CriticalGuard`] is not `Send` in the compiler's error when
+/// one is moved to another thread.
+struct ThreadBound;
 
 impl Drop for CriticalGuard {
     fn drop(&mut self) {

@@ -2,8 +2,11 @@
 //! `crate = path`.
 
 use proc_macro2::Span;
-use syn::parse::{Parse, ParseStream};
+use proc_macro2::TokenStream;
+use syn::parse::{ParseStream, Parser};
 use syn::{Error, Lit, Path, Token};
+
+use crate::diag::Diag;
 
 mod kw {
     syn::custom_keyword!(unwind);
@@ -21,35 +24,34 @@ pub(crate) struct Args {
     pub(crate) krate: Option<Path>,
 }
 
-impl Parse for Args {
-    /// Parses every option, and on a bad one records its error and goes on
-    /// with the next, so that all of them are reported at once.
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let mut args = Args::default();
-        let mut errors: Option<Error> = None;
-        let mut record = |error: Error| match &mut errors {
-            Some(errors) => errors.combine(error),
-            None => errors = Some(error),
-        };
-        while !input.is_empty() {
-            if let Err(error) = args.parse_option(input) {
-                record(error);
-                skip_to_comma(input);
-            }
-            if input.is_empty() {
-                break;
-            }
-            if let Err(error) = input.parse::<Token![,]>() {
-                record(error);
-                skip_to_comma(input);
-                let _ = input.parse::<Option<Token![,]>>();
-            }
-        }
-        errors.map_or(Ok(args), Err)
-    }
-}
-
 impl Args {
+    /// Parses every option; a bad one is recorded in `diag` and skipped, so
+    /// that all of them are reported at once and the good ones still count
+    /// (validation then sees the options the user meant).
+    pub(crate) fn parse(tokens: TokenStream, diag: &mut Diag) -> Self {
+        let mut args = Args::default();
+        let parser = |input: ParseStream<'_>| {
+            while !input.is_empty() {
+                if let Err(error) = args.parse_option(input) {
+                    diag.push(error);
+                    skip_to_comma(input);
+                }
+                if input.is_empty() {
+                    break;
+                }
+                if let Err(error) = input.parse::<Token![,]>() {
+                    diag.push(error);
+                    skip_to_comma(input);
+                    let _ = input.parse::<Option<Token![,]>>();
+                }
+            }
+            Ok(())
+        };
+        // The closure consumes every token and never fails.
+        let _ = parser.parse2(tokens);
+        args
+    }
+
     fn parse_option(&mut self, input: ParseStream<'_>) -> syn::Result<()> {
         let lookahead = input.lookahead1();
         if lookahead.peek(kw::unwind) {
@@ -162,11 +164,13 @@ mod tests {
     use super::*;
     use quote::quote;
 
-    fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
-        syn::parse2(tokens)
+    fn parse(tokens: TokenStream) -> syn::Result<Args> {
+        let mut diag = Diag::new();
+        let args = Args::parse(tokens, &mut diag);
+        diag.finish().map(|()| args)
     }
 
-    fn messages(tokens: proc_macro2::TokenStream) -> Vec<String> {
+    fn messages(tokens: TokenStream) -> Vec<String> {
         match parse(tokens) {
             Ok(_) => Vec::new(),
             Err(errors) => errors.into_iter().map(|e| e.to_string()).collect(),
@@ -196,6 +200,15 @@ mod tests {
                 "`every = 0` would never check; use `every = 1` to check on every iteration",
             ]
         );
+    }
+
+    #[test]
+    fn keeps_the_good_options_beside_bad_ones() {
+        let mut diag = Diag::new();
+        let args = Args::parse(quote!(unwind, evry = 3, unwind, every = 4), &mut diag);
+        assert!(diag.finish().is_err());
+        assert!(args.unwind.is_some());
+        assert_eq!(args.every.map(|(n, _)| n), Some(4));
     }
 
     #[test]

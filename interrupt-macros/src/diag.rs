@@ -20,11 +20,6 @@ impl Diag {
         }
     }
 
-    /// The value of `result`, or `None` after recording its error.
-    pub(crate) fn take<T>(&mut self, result: syn::Result<T>) -> Option<T> {
-        result.map_err(|error| self.push(error)).ok()
-    }
-
     /// `Err` with every recorded error, if any.
     pub(crate) fn finish(self) -> syn::Result<()> {
         self.errors.map_or(Ok(()), Err)

@@ -14,7 +14,7 @@ use crate::validate;
 /// `#[interruptible(args)] input`.
 pub(crate) fn interruptible(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut diag = Diag::new();
-    let args = diag.take(syn::parse2::<Args>(args)).unwrap_or_default();
+    let args = Args::parse(args, &mut diag);
     let item = match syn::parse2::<Item>(input.clone()) {
         Ok(item) => item,
         // Not ours to rewrite: emit it as it came, so rustc reports its own
@@ -70,8 +70,14 @@ impl Checkpoints {
         }
     }
 
-    fn countdown(index: usize) -> Ident {
-        format_ident!("__interrupt_countdown_{}", index, span = Span::mixed_site())
+    /// The countdown local of loop `index`, resolved like the other locals
+    /// we introduce and located at `location`.
+    fn countdown(index: usize, location: Span) -> Ident {
+        format_ident!(
+            "__interrupt_countdown_{}",
+            index,
+            span = Span::mixed_site().located_at(location)
+        )
     }
 
     /// Fetches the scope (and sets up the countdowns) at the top of a body
@@ -92,7 +98,7 @@ impl Checkpoints {
             vec![parse_quote!(let #checkpoint = #root::__private::Checkpoint::current();)];
         if let Some(every) = self.every {
             stmts.extend((0..loops).map(|index| -> Stmt {
-                let countdown = Self::countdown(index);
+                let countdown = Self::countdown(index, Span::call_site());
                 // `unused_mut`: the loop may be compiled out by a `#[cfg]`.
                 parse_quote!(#[allow(unused_mut)] let mut #countdown: u32 = #every;)
             }));
@@ -114,8 +120,11 @@ impl Checkpoint for Checkpoints {
     // Output:  loop { __interrupt_checkpoint.check()?; body }
     //          (`check_unwind()` with `unwind`; `check_every(&mut countdown, N)` with `every`)
     fn statement(&self, keyword: Span, index: usize) -> Stmt {
-        let checkpoint = &self.checkpoint;
-        let countdown = Self::countdown(index);
+        // Located at the loop keyword, so that an error about the `?` (an
+        // error type without `From<ThreadExit>`) points at the loop.
+        let mut checkpoint = self.checkpoint.clone();
+        checkpoint.set_span(checkpoint.span().located_at(keyword));
+        let countdown = Self::countdown(index, keyword);
         match (self.every, self.unwind) {
             (None, None) => parse_quote_spanned!(keyword=> #checkpoint.check()?;),
             (None, Some(_)) => parse_quote_spanned!(keyword=> #checkpoint.check_unwind();),

@@ -8,7 +8,6 @@
 //! no checkpoint.
 
 use proc_macro2::Span;
-use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Arm, Attribute, Block, Error, Expr, FieldValue, Item, Local, Stmt, StmtMacro};
 
@@ -53,20 +52,20 @@ struct Rewrite<'a> {
 const MARKER: &str = "no_checkpoint";
 
 impl Rewrite<'_> {
-    /// Removes the markers from `attrs`; returns the first one's span.
-    fn take_marker(&mut self, attrs: &mut Vec<Attribute>) -> Option<Span> {
+    /// Removes the markers from `attrs`; returns the first one.
+    fn take_marker(&mut self, attrs: &mut Vec<Attribute>) -> Option<Attribute> {
         let mut found = None;
         attrs.retain(|attr| {
             if !attr.path().is_ident(MARKER) {
                 return true;
             }
-            if let Err(error) = attr.meta.require_path_only() {
-                self.diag.push(Error::new(
-                    error.span(),
+            if attr.meta.require_path_only().is_err() {
+                self.diag.push(Error::new_spanned(
+                    &attr.meta,
                     "`#[no_checkpoint]` takes no arguments",
                 ));
             }
-            found.get_or_insert(attr.span());
+            found.get_or_insert_with(|| attr.clone());
             false
         });
         found
@@ -74,8 +73,8 @@ impl Rewrite<'_> {
 
     /// Removes the markers from `attrs`, reporting each as misplaced.
     fn reject_marker(&mut self, attrs: &mut Vec<Attribute>) {
-        if let Some(span) = self.take_marker(attrs) {
-            self.diag.push(misplaced(span));
+        if let Some(marker) = self.take_marker(attrs) {
+            self.diag.push(misplaced(&marker));
         }
     }
 
@@ -94,9 +93,9 @@ impl Rewrite<'_> {
     }
 }
 
-fn misplaced(span: Span) -> Error {
-    Error::new(
-        span,
+fn misplaced(marker: &Attribute) -> Error {
+    Error::new_spanned(
+        marker,
         "`#[no_checkpoint]` goes on a `loop`, `while` or `for` loop; remove it here",
     )
 }
@@ -110,8 +109,8 @@ impl VisitMut for Rewrite<'_> {
             Expr::ForLoop(expr) => Some(expr.for_token.span),
             _ => None,
         };
-        if let (Some(span), None) = (marker, keyword) {
-            self.diag.push(misplaced(span));
+        if let (Some(marker), None) = (&marker, keyword) {
+            self.diag.push(misplaced(marker));
         }
         visit_mut::visit_expr_mut(self, expr);
         if let Some(keyword) = keyword

@@ -21,9 +21,25 @@ pub(crate) fn function(sig: &Signature, args: &Args, checkpoints: usize, diag: &
             "`unwind` cannot be used on an `async fn`; remove it and return a `Result`, so that checkpoints use `?`",
         ));
     }
+    if let Some(abi) = &sig.abi
+        && args.unwind.is_some()
+        && !abi_unwinds(abi)
+    {
+        diag.push(Error::new_spanned(
+            abi,
+            "an unwinding checkpoint cannot leave an `extern` fn that does not unwind (the process would abort); use an `-unwind` ABI such as `extern \"C-unwind\"`, or remove `unwind` and return a `Result`",
+        ));
+    }
     if checkpoints > 0 && args.unwind.is_none() {
         return_type(sig, diag);
     }
+}
+
+/// `extern "Rust"` and the `-unwind` ABIs let a panic out; the others abort.
+fn abi_unwinds(abi: &syn::Abi) -> bool {
+    abi.name
+        .as_ref()
+        .is_some_and(|name| name.value() == "Rust" || name.value().ends_with("-unwind"))
 }
 
 /// In the default mode checkpoints use `?`, which needs a return type that
@@ -71,8 +87,8 @@ mod tests {
     fn errors(mut sig: TokenStream, args: TokenStream, checkpoints: usize) -> Vec<String> {
         sig.extend(quote!({}));
         let function: syn::ItemFn = syn::parse2(sig).unwrap();
-        let args: Args = syn::parse2(args).unwrap();
         let mut diag = Diag::new();
+        let args = Args::parse(args, &mut diag);
         super::function(&function.sig, &args, checkpoints, &mut diag);
         match diag.finish() {
             Ok(()) => Vec::new(),
@@ -109,6 +125,17 @@ mod tests {
     fn has_no_return_type_requirement_without_checkpoints_or_in_unwind_mode() {
         assert!(errors(quote!(fn f()), quote!(), 0).is_empty());
         assert!(errors(quote!(fn f() -> u32), quote!(unwind), 3).is_empty());
+    }
+
+    #[test]
+    fn rejects_unwind_out_of_an_abi_that_aborts() {
+        assert_eq!(
+            errors(quote!(extern "C" fn f()), quote!(unwind), 1).len(),
+            1
+        );
+        assert_eq!(errors(quote!(extern fn f()), quote!(unwind), 1).len(), 1);
+        assert!(errors(quote!(extern "C-unwind" fn f()), quote!(unwind), 1).is_empty());
+        assert!(errors(quote!(extern "C" fn f() -> Result<(), E>), quote!(), 1).is_empty());
     }
 
     #[test]

@@ -1,0 +1,7 @@
+use interrupt::critical;
+
+fn main() {
+    critical! {
+        let = 3;
+    };
+}

@@ -1,0 +1,8 @@
+use interrupt::{interruptible, ThreadExit};
+
+#[interruptible(crate =)]
+fn work() -> Result<(), ThreadExit> {
+    loop {}
+}
+
+fn main() {}

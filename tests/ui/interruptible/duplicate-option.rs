@@ -1,0 +1,8 @@
+use interrupt::interruptible;
+
+#[interruptible(unwind, every = 4, unwind, every = 8)]
+fn work() {
+    loop {}
+}
+
+fn main() {}

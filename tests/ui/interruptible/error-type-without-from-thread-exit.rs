@@ -1,0 +1,13 @@
+use interrupt::interruptible;
+
+#[derive(Debug)]
+struct MyError;
+
+#[interruptible]
+fn work() -> Result<(), MyError> {
+    loop {
+        return Err(MyError);
+    }
+}
+
+fn main() {}

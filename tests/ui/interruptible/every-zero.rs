@@ -1,0 +1,8 @@
+use interrupt::{interruptible, ThreadExit};
+
+#[interruptible(every = 0)]
+fn work() -> Result<(), ThreadExit> {
+    loop {}
+}
+
+fn main() {}

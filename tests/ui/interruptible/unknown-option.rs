@@ -1,0 +1,8 @@
+use interrupt::{interruptible, ThreadExit};
+
+#[interruptible(evry = 10)]
+fn work() -> Result<(), ThreadExit> {
+    loop {}
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use interrupt::interruptible;
+
+#[interruptible(unwind)]
+async fn fetch() -> u32 {
+    loop {}
+}
+
+fn main() {}
