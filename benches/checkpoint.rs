@@ -11,8 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use interrupt::__private::Checkpoint;
-use interrupt::ThreadExit;
+use interrupt::{ThreadExit, interruptible};
 
 /// Iterations per measured call of the loop benchmarks.
 const ITERATIONS: u64 = 4096;
@@ -51,12 +50,20 @@ fn free_check(n: u64) -> Result<u64, ThreadExit> {
     Ok(acc)
 }
 
-/// What `#[interruptible]` will generate: the scope fetched once per call.
-fn hoisted(n: u64) -> Result<u64, ThreadExit> {
-    let checkpoint = Checkpoint::current();
+/// The scope is fetched once per call; each iteration loads one flag.
+#[interruptible]
+fn instrumented(n: u64) -> Result<u64, ThreadExit> {
     let mut acc = 0;
     for i in 0..n {
-        checkpoint.check()?;
+        acc = body(acc, i);
+    }
+    Ok(acc)
+}
+
+#[interruptible(every = 1024)]
+fn instrumented_every_1024(n: u64) -> Result<u64, ThreadExit> {
+    let mut acc = 0;
+    for i in 0..n {
         acc = body(acc, i);
     }
     Ok(acc)
@@ -73,8 +80,11 @@ fn loops(c: &mut Criterion) {
     group.bench_function("interrupt::check()", |b| {
         b.iter(|| free_check(black_box(ITERATIONS)));
     });
-    group.bench_function("hoisted checkpoint", |b| {
-        b.iter(|| hoisted(black_box(ITERATIONS)));
+    group.bench_function("#[interruptible]", |b| {
+        b.iter(|| instrumented(black_box(ITERATIONS)));
+    });
+    group.bench_function("#[interruptible(every = 1024)]", |b| {
+        b.iter(|| instrumented_every_1024(black_box(ITERATIONS)));
     });
     group.finish();
 }

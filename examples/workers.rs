@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use interrupt::{JoinError, ThreadExit};
+use interrupt::{JoinError, ThreadExit, critical, interruptible};
 
 /// The worker's resources: released by `Drop` however the worker stops.
 struct Desk {
@@ -23,16 +23,20 @@ impl Drop for Desk {
     }
 }
 
+#[interruptible]
 fn work(id: usize) -> Result<(), ThreadExit> {
     let mut desk = Desk { id, jobs: 0 };
     loop {
+        // `#[interruptible]` checks for a request here, each time round.
+
         // Waiting for the next job: an interrupt ends the wait at once.
         interrupt::sleep(Duration::from_millis(10 + 3 * id as u64))?;
 
         // A job is never cut in half: interruption waits for it to end.
-        let _job = interrupt::critical_section();
-        interrupt::sleep(Duration::from_millis(5))?; // runs to its end in here
-        desk.jobs += 1;
+        critical! {
+            interrupt::sleep(Duration::from_millis(5))?; // runs to its end in here
+            desk.jobs += 1;
+        }
     }
 }
 

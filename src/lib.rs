@@ -5,6 +5,9 @@
 //! nothing is lost. Regions that must not be cut short are marked critical
 //! and the request waits until they end.
 //!
+//! - [`macro@interruptible`] puts a checkpoint at the start of every loop
+//!   iteration of a function; [`critical!`] keeps a block from being cut
+//!   short.
 //! - Every thread has a *scope* with a sticky interrupt flag.
 //!   [`JoinHandle::interrupt`], [`InterruptHandle::interrupt`] and
 //!   [`interrupt_all`] set it, with a [`Cause`].
@@ -20,7 +23,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use interrupt::ThreadExit;
+//! use interrupt::{ThreadExit, critical, interruptible};
 //!
 //! struct Cleanup;
 //! impl Drop for Cleanup {
@@ -29,16 +32,29 @@
 //!     }
 //! }
 //!
-//! let worker = interrupt::spawn(|| -> Result<(), ThreadExit> {
+//! #[interruptible]
+//! fn work(log: &mut Vec<&'static str>) -> Result<(), ThreadExit> {
 //!     let _cleanup = Cleanup;
 //!     loop {
-//!         interrupt::check()?; // stops here once interrupted...
-//!         interrupt::sleep(Duration::from_millis(10))?; // ...or here, at once
+//!         // `#[interruptible]` checks for a request here, each time round.
+//!         interrupt::sleep(Duration::from_millis(10))?; // a request ends the sleep at once
+//!         critical! {
+//!             // never cut in half
+//!             log.push("started");
+//!             log.push("finished");
+//!         }
 //!     }
+//! }
+//!
+//! let worker = interrupt::spawn(|| {
+//!     let mut log = Vec::new();
+//!     (work(&mut log), log)
 //! });
+//! std::thread::sleep(Duration::from_millis(30));
 //! worker.interrupt();
-//! let exit = worker.join().unwrap().unwrap_err();
-//! assert_eq!(exit.cause(), interrupt::Cause::Interrupted);
+//! let (stopped, log) = worker.join().unwrap();
+//! assert_eq!(stopped.unwrap_err().cause(), interrupt::Cause::Interrupted);
+//! assert_eq!(log.len() % 2, 0); // every job whole
 //! ```
 //!
 //! # Choices

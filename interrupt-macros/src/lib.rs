@@ -32,8 +32,9 @@ use proc_macro::TokenStream;
 /// There is no checkpoint on function entry. A body with no loop is emitted
 /// unchanged. Closures, `async` blocks, `const` contexts and items nested in
 /// the body are left alone: their control flow is not the function's. Loops
-/// inside macro invocations (`vec![..]`, your own macros) are invisible to
-/// the attribute and get no checkpoint.
+/// inside macro invocations (`vec![..]`, your own macros, and `critical!`,
+/// where a checkpoint could not deliver anyway) are invisible to the
+/// attribute and get no checkpoint.
 ///
 /// # Return type
 ///
