@@ -15,9 +15,11 @@ use std::rc::Rc;
 
 use interrupt::ThreadExit;
 
-/// The same functions, once per given attribute.
+/// The same functions, once per given attribute. `$abi` is the foreign
+/// ABI of `extern_fn`: unwinding out of `extern "C"` would abort, so the
+/// `unwind` mode (which rejects it) gets `"C-unwind"`.
 macro_rules! shapes {
-    ($($attr:tt)*) => {
+    ($abi:literal; $($attr:tt)*) => {
         use super::*;
 
         /// Doc comments stay on the function.
@@ -87,7 +89,7 @@ macro_rules! shapes {
         }
 
         $($attr)*
-        pub(crate) extern "C-unwind" fn extern_c(n: u32) -> Result<u32, ThreadExit> {
+        pub(crate) extern $abi fn extern_fn(n: u32) -> Result<u32, ThreadExit> {
             let mut i = 0;
             while i < n {
                 i += 1;
@@ -170,19 +172,19 @@ macro_rules! shapes {
 pub(crate) struct Wrapper(u32);
 
 mod plain {
-    shapes!();
+    shapes!("C";);
 }
 
 mod instrumented {
-    shapes!(#[interrupt::interruptible]);
+    shapes!("C"; #[interrupt::interruptible]);
 }
 
 mod unwinding {
-    shapes!(#[interrupt::interruptible(unwind)]);
+    shapes!("C-unwind"; #[interrupt::interruptible(unwind)]);
 }
 
 mod counting {
-    shapes!(#[interrupt::interruptible(every = 3)]);
+    shapes!("C"; #[interrupt::interruptible(every = 3)]);
 }
 
 /// Runs every shape of one module and collects the results as text.
@@ -200,7 +202,7 @@ macro_rules! run_shapes {
             format!("{:?}", labelled_nested_loops(&[&[-1, 5], &[3, -2, 0]])),
             // SAFETY: `data` holds four values.
             format!("{:?}", unsafe { unsafe_fn(data.as_ptr(), data.len()) }),
-            format!("{:?}", extern_c(7)),
+            format!("{:?}", extern_fn(7)),
             format!("{:?}", debug_all(&["x", "y"])),
             format!("{:?}", Counter { n: 5 }.by_ref()),
             format!("{:?}", Counter { n: 5 }.by_mut()),
