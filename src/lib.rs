@@ -75,9 +75,10 @@ pub use interrupt_macros::{critical, interruptible};
 
 #[doc(inline)]
 pub use interrupt_core::{
-    Builder, Cause, CriticalGuard, InterruptHandle, JoinError, JoinHandle, ThreadExit, catch_exit,
-    check, clear, critical_section, current, interrupt_all, interruption_requested, live_scopes,
-    park, park_timeout, sleep, spawn, wait, wait_timeout, wait_while,
+    Builder, Cause, CriticalGuard, FutureExt, InterruptHandle, JoinError, JoinHandle, ThreadExit,
+    WithInterrupt, catch_exit, check, clear, critical_section, current, interrupt_all,
+    interruption_requested, live_scopes, park, park_timeout, sleep, spawn, wait, wait_timeout,
+    wait_while,
 };
 
 /// The README's examples, compiled and run as doctests.
@@ -90,5 +91,7 @@ pub mod __private {
     //! What the macros' generated code calls. Not public API: it may change
     //! in any release, and only `interrupt-macros` of the same version may
     //! use it.
-    pub use interrupt_core::__private::{Checkpoint, critical_section};
+    pub use interrupt_core::__private::{
+        AwaitPoint, Checkpoint, TaskCriticalGuard, critical_section, task_critical_section,
+    };
 }

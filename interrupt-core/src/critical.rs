@@ -64,6 +64,38 @@ pub struct CriticalGuard {
     _not_send: PhantomData<*const ThreadBound>,
 }
 
+/// The guard of a `critical!` block that contains `.await`: the section
+/// belongs to the task, which may move between threads at each await, so
+/// this guard is `Send`. Not public API.
+#[doc(hidden)]
+#[must_use = "the critical section closes as soon as the guard is dropped"]
+pub struct TaskCriticalGuard {
+    scope: Arc<Scope>,
+}
+
+/// Opens a critical section on the current scope (a task's, when polled
+/// under `with_interrupt`) that may be held across `.await`. Not public API.
+#[doc(hidden)]
+pub fn task_critical_section() -> TaskCriticalGuard {
+    let scope = current_arc();
+    scope.enter_critical();
+    TaskCriticalGuard { scope }
+}
+
+impl Drop for TaskCriticalGuard {
+    fn drop(&mut self) {
+        self.scope.exit_critical();
+    }
+}
+
+impl fmt::Debug for TaskCriticalGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskCriticalGuard")
+            .field("scope", &self.scope.id())
+            .finish()
+    }
+}
+
 /// Names why a [`CriticalGuard`] is not `Send` in the compiler's error when
 /// one is moved to another thread.
 struct ThreadBound;

@@ -4,14 +4,16 @@
 //!
 //! 1. `CURRENT` is null or `Arc::as_ptr` of an `Arc<Scope>` that this thread
 //!    keeps alive for as long as `CURRENT` holds the pointer: the thread's own
-//!    scope in `OWN`, or the scope of a guard that puts the previous value
-//!    back before it drops its `Arc`.
+//!    scope in `OWN`, or the scope borrowed by an [`Entered`] guard, which
+//!    puts the previous value back when it drops (guards nest like the
+//!    borrows they hold).
 //! 2. `OWN`'s destructor resets `CURRENT` to null before the thread's own
 //!    scope is dropped.
 //! 3. Code that runs after `OWN` is gone (in other thread-local destructors)
 //!    gets a fresh detached scope on each call: nothing is ever pending there.
 
 use std::cell::{Cell, OnceCell};
+use std::marker::PhantomData;
 use std::ptr;
 
 use crate::exit::ThreadExit;
@@ -81,6 +83,30 @@ pub(crate) fn current_arc() -> Arc<Scope> {
     unsafe {
         Arc::increment_strong_count(scope);
         Arc::from_raw(scope)
+    }
+}
+
+/// Makes `scope` the current scope of this thread until the guard drops;
+/// the borrow keeps the scope alive for that long (invariant 1).
+pub(crate) fn enter(scope: &Arc<Scope>) -> Entered<'_> {
+    let previous = CURRENT
+        .try_with(|current| current.replace(Arc::as_ptr(scope)))
+        .unwrap_or(ptr::null());
+    Entered {
+        previous,
+        _scope: PhantomData,
+    }
+}
+
+/// Puts the previous current scope back on drop, also when unwinding.
+pub(crate) struct Entered<'a> {
+    previous: *const Scope,
+    _scope: PhantomData<&'a Arc<Scope>>,
+}
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|current| current.set(self.previous));
     }
 }
 

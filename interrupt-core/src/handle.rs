@@ -54,6 +54,10 @@ impl InterruptHandle {
         Self { scope }
     }
 
+    pub(crate) fn into_scope(self) -> Arc<Scope> {
+        self.scope
+    }
+
     /// Requests the scope to stop, with [`Cause::Interrupted`], and wakes it
     /// if it is blocked in an interruptible wait.
     ///

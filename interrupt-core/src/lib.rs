@@ -43,6 +43,7 @@ mod condvar;
 mod critical;
 mod current;
 mod exit;
+mod future;
 mod handle;
 mod park;
 mod registry;
@@ -55,8 +56,8 @@ mod timer;
 #[doc(hidden)]
 pub mod __private {
     //! Not public API.
-    pub use crate::critical::critical_section;
-    pub use crate::private::Checkpoint;
+    pub use crate::critical::{TaskCriticalGuard, critical_section, task_critical_section};
+    pub use crate::private::{AwaitPoint, Checkpoint};
 }
 mod private;
 
@@ -64,6 +65,7 @@ pub use condvar::{wait, wait_timeout, wait_while};
 pub use critical::{CriticalGuard, critical_section};
 pub use current::{check, clear, current, interruption_requested};
 pub use exit::{Cause, ThreadExit};
+pub use future::{FutureExt, WithInterrupt};
 pub use handle::{InterruptHandle, interrupt_all};
 pub use park::{park, park_timeout};
 pub use registry::live_scopes;

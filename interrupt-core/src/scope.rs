@@ -32,14 +32,21 @@
 //!    because waking a third thread would compete for the CPU with the wait
 //!    being woken.
 //!
+//! 5. A task's waker sits in `waker`, an `AtomicWaker`, so that the poll path
+//!    takes no lock. A poll registers its waker before it reads the flag; a
+//!    request wakes the slot after it sets the flag.
+//!
 //! Lock order: a scope's `waiters` lock, then the timer's lock. The registry
 //! lock is never held together with another. No user code runs under them.
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
+use std::task::Waker;
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
+
+use atomic_waker::AtomicWaker;
 
 use crate::exit::{Cause, ThreadExit};
 use crate::registry;
@@ -115,6 +122,8 @@ pub(crate) struct Scope {
     id: u64,
     slot: usize,
     waiters: Mutex<Waiters>,
+    /// The waker of the task polled in this scope (invariant 5).
+    waker: AtomicWaker,
 }
 
 struct Waiters {
@@ -166,6 +175,7 @@ impl Scope {
                 next_id: 0,
                 entries: Vec::new(),
             }),
+            waker: AtomicWaker::new(),
         }
     }
 
@@ -255,8 +265,15 @@ impl Scope {
             .is_ok();
         if set {
             self.wake_all(notified);
+            self.waker.wake();
         }
         set
+    }
+
+    /// Makes a request wake `waker`'s task (invariant 5). Register before
+    /// reading the flag.
+    pub(crate) fn register_waker(&self, waker: &Waker) {
+        self.waker.register(waker);
     }
 
     /// Resets a pending request and returns it.

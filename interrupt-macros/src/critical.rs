@@ -1,6 +1,6 @@
 //! `critical! { ... }`: a block that holds a critical section open.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote};
 use syn::parse::{Parse, ParseStream};
 use syn::{Block, Path, Stmt, Token};
@@ -35,7 +35,14 @@ impl Parse for Critical {
 //
 // A block, not a closure: `return`, `?` and `break` leave the section
 // through the guard's `Drop`, and the block's value is the macro's value.
+// A block with `.await` in it belongs to a task that may move between
+// threads at each await, so it holds the `Send` guard of the task instead.
 pub(crate) fn critical(input: TokenStream) -> TokenStream {
+    let opener = if contains_await(input.clone()) {
+        quote!(task_critical_section)
+    } else {
+        quote!(critical_section)
+    };
     let Critical { krate, stmts } = match syn::parse2(input) {
         Ok(critical) => critical,
         Err(error) => return error.to_compile_error(),
@@ -43,9 +50,26 @@ pub(crate) fn critical(input: TokenStream) -> TokenStream {
     let root = krate.map_or_else(|| quote!(::interrupt), |path| path.to_token_stream());
     let guard = Ident::new("__interrupt_section", Span::mixed_site());
     quote!({
-        let #guard = #root::__private::critical_section();
+        let #guard = #root::__private::#opener();
         #(#stmts)*
     })
+}
+
+/// Does `tokens` hold a `.await`, at any depth?
+fn contains_await(tokens: TokenStream) -> bool {
+    let mut after_dot = false;
+    for token in tokens {
+        let found = match &token {
+            TokenTree::Ident(ident) => after_dot && ident == "await",
+            TokenTree::Group(group) => contains_await(group.stream()),
+            TokenTree::Punct(_) | TokenTree::Literal(_) => false,
+        };
+        if found {
+            return true;
+        }
+        after_dot = matches!(&token, TokenTree::Punct(punct) if punct.as_char() == '.');
+    }
+    false
 }
 
 #[cfg(test)]
@@ -59,6 +83,19 @@ mod tests {
             out,
             "{ let __interrupt_section = :: interrupt :: __private :: critical_section () ; let x = 1 ; x + 1 }"
         );
+    }
+
+    #[test]
+    fn holds_the_task_guard_when_the_block_awaits() {
+        let out = critical(quote!(let n = read().await?; n)).to_string();
+        assert!(
+            out.contains("__private :: task_critical_section ()"),
+            "{out}"
+        );
+        let out = critical(quote!(if x { y.field.await } else { 0 })).to_string();
+        assert!(out.contains("task_critical_section"), "{out}");
+        let out = critical(quote!(let await_count = x.awaited;)).to_string();
+        assert!(out.contains("__private :: critical_section ()"), "{out}");
     }
 
     #[test]

@@ -3,12 +3,12 @@
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
-use syn::{Block, Error, Stmt, parse_quote, parse_quote_spanned};
+use syn::{Block, Error, Expr, Stmt, parse_quote, parse_quote_spanned};
 
 use crate::args::Args;
 use crate::diag::Diag;
 use crate::item::Item;
-use crate::rewrite::{self, Checkpoint};
+use crate::rewrite::{self, Checkpoint, Points};
 use crate::validate;
 
 /// `#[interruptible(args)] input`.
@@ -25,8 +25,9 @@ pub(crate) fn interruptible(args: TokenStream, input: TokenStream) -> TokenStrea
     // Scan a copy: strip the markers, count the loops, check each function.
     let mut stripped = item.clone();
     for function in stripped.functions_mut() {
-        let checkpoints = rewrite::body(function.block, None, &mut diag);
-        validate::function(function.sig, &args, checkpoints, &mut diag);
+        let is_async = function.sig.asyncness.is_some();
+        let points = rewrite::body(function.block, is_async, None, &mut diag);
+        validate::function(function.sig, &args, points, &mut diag);
     }
     if let Err(error) = diag.finish() {
         return with_error(stripped.into_token_stream(), error);
@@ -35,9 +36,15 @@ pub(crate) fn interruptible(args: TokenStream, input: TokenStream) -> TokenStrea
     let checkpoints = Checkpoints::new(&args);
     let mut item = item;
     for function in item.functions_mut() {
+        let is_async = function.sig.asyncness.is_some();
         // The scan above found no errors; this pass finds the same ones.
-        let loops = rewrite::body(function.block, Some(&checkpoints), &mut Diag::new());
-        checkpoints.hoist(function.block, loops);
+        let points = rewrite::body(
+            function.block,
+            is_async,
+            Some(&checkpoints),
+            &mut Diag::new(),
+        );
+        checkpoints.hoist(function.block, points);
     }
     item.into_token_stream()
 }
@@ -81,14 +88,15 @@ impl Checkpoints {
     }
 
     /// Fetches the scope (and sets up the countdowns) at the top of a body
-    /// that has `loops` checkpoints.
+    /// with these interruption points. In an `async fn` this runs at the
+    /// first poll, under the task's scope.
     //
     // Input:   { stmts }
     // Output:  { let __interrupt_checkpoint = ROOT::__private::Checkpoint::current();
     //            let mut __interrupt_countdown_0: u32 = N;   // with `every = N`, one per loop
     //            stmts }
-    fn hoist(&self, block: &mut Block, loops: usize) {
-        if loops == 0 {
+    fn hoist(&self, block: &mut Block, points: Points) {
+        if !points.any() {
             return;
         }
         let Self {
@@ -97,13 +105,13 @@ impl Checkpoints {
         let mut stmts: Vec<Stmt> =
             vec![parse_quote!(let #checkpoint = #root::__private::Checkpoint::current();)];
         if let Some(every) = self.every {
-            stmts.extend((0..loops).map(|index| -> Stmt {
+            stmts.extend((0..points.loops).map(|index| -> Stmt {
                 let countdown = Self::countdown(index, Span::call_site());
                 // `unused_mut`: the loop may be compiled out by a `#[cfg]`.
                 parse_quote!(#[allow(unused_mut)] let mut #countdown: u32 = #every;)
             }));
         }
-        if let Some(unwind) = self.unwind {
+        if let Some(unwind) = self.unwind.filter(|_| points.loops > 0) {
             stmts.push(parse_quote_spanned! {unwind=>
                 #[cfg(panic = "abort")]
                 ::core::compile_error!(
@@ -135,6 +143,14 @@ impl Checkpoint for Checkpoints {
                 #checkpoint.check_every_unwind(&mut #countdown, #every);
             ),
         }
+    }
+
+    // Input:   base.await
+    // Output:  __interrupt_checkpoint.await_point(base).await?
+    fn await_point(&self, base: Expr, await_token: Span) -> Expr {
+        let mut checkpoint = self.checkpoint.clone();
+        checkpoint.set_span(checkpoint.span().located_at(await_token));
+        parse_quote_spanned!(await_token=> #checkpoint.await_point(#base).await?)
     }
 }
 
@@ -190,6 +206,24 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("cfg (panic = \"abort\")"), "{out}");
+    }
+
+    #[test]
+    fn makes_the_awaits_of_an_async_fn_interruption_points() {
+        let out = expand(
+            quote!(),
+            quote!(
+                async fn f() -> Result<u8, E> {
+                    let x = g().await;
+                    Ok(x)
+                }
+            ),
+        );
+        assert!(
+            out.contains("__interrupt_checkpoint . await_point (g ()) . await ?"),
+            "{out}"
+        );
+        assert_eq!(out.matches("Checkpoint :: current").count(), 1, "{out}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The visitor that finds the loops of a function body, inserts a
-//! checkpoint at the start of each iteration, and strips `#[no_checkpoint]`.
+//! checkpoint at the start of each iteration, makes each `.await` of an
+//! `async fn` an interruption point, and strips `#[no_checkpoint]`.
 //!
 //! Closures, `async` blocks, `const` contexts and nested items are not the
 //! function's control flow: their loops are left alone, but they are still
@@ -13,39 +14,59 @@ use syn::{Arm, Attribute, Block, Error, Expr, FieldValue, Item, Local, Stmt, Stm
 
 use crate::diag::Diag;
 
-/// Makes the statement that starts an instrumented loop's body.
+/// Makes the code of the interruption points.
 pub(crate) trait Checkpoint {
     /// The checkpoint of the `index`-th instrumented loop, spanned at its
     /// keyword.
     fn statement(&self, keyword: Span, index: usize) -> Stmt;
+
+    /// `base.await` as an interruption point, spanned at `.await`.
+    fn await_point(&self, base: Expr, await_token: Span) -> Expr;
 }
 
-/// Rewrites `block`, a function body: strips markers (recording misplaced
-/// ones in `diag`) and, with `checkpoint`, instruments its loops. Returns
-/// how many loops are (or would be) instrumented.
+/// The interruption points of a body.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Points {
+    pub(crate) loops: usize,
+    pub(crate) awaits: usize,
+}
+
+impl Points {
+    pub(crate) fn any(self) -> bool {
+        self.loops + self.awaits > 0
+    }
+}
+
+/// Rewrites `block`, a function body (of an `async fn` when `is_async`):
+/// strips markers (recording misplaced ones in `diag`) and, with
+/// `checkpoint`, instruments its loops and awaits. Returns the interruption
+/// points it made (or would make).
 //
-// Input:   loop { work(); }      for x in xs { #[no_checkpoint] while c {} }
-// Output:  loop { CHECK; work(); }   for x in xs { CHECK; while c {} }
+// Input:   loop { work(); }      for x in xs { #[no_checkpoint] while c {} }    f().await
+// Output:  loop { CHECK; work(); }   for x in xs { CHECK; while c {} }    AWAIT_POINT(f()).await?
 pub(crate) fn body(
     block: &mut Block,
+    is_async: bool,
     checkpoint: Option<&dyn Checkpoint>,
     diag: &mut Diag,
-) -> usize {
+) -> Points {
     let mut rewrite = Rewrite {
         checkpoint,
+        is_async,
         instrument: true,
-        loops: 0,
+        points: Points::default(),
         diag,
     };
     rewrite.visit_block_mut(block);
-    rewrite.loops
+    rewrite.points
 }
 
 struct Rewrite<'a> {
     checkpoint: Option<&'a dyn Checkpoint>,
+    is_async: bool,
     /// False inside closures, `async` blocks, `const` contexts and items.
     instrument: bool,
-    loops: usize,
+    points: Points,
     diag: &'a mut Diag,
 }
 
@@ -86,10 +107,20 @@ impl Rewrite<'_> {
 
     fn instrument(&mut self, body: &mut Block, keyword: Span) {
         if let Some(checkpoint) = self.checkpoint {
-            body.stmts
-                .insert(0, checkpoint.statement(keyword, self.loops));
+            let statement = checkpoint.statement(keyword, self.points.loops);
+            body.stmts.insert(0, statement);
         }
-        self.loops += 1;
+        self.points.loops += 1;
+    }
+
+    fn instrument_await(&mut self, expr: &mut Expr) {
+        if let Some(checkpoint) = self.checkpoint {
+            let placeholder = Expr::Verbatim(proc_macro2::TokenStream::new());
+            if let Expr::Await(awaited) = std::mem::replace(expr, placeholder) {
+                *expr = checkpoint.await_point(*awaited.base, awaited.await_token.span);
+            }
+        }
+        self.points.awaits += 1;
     }
 }
 
@@ -113,6 +144,9 @@ impl VisitMut for Rewrite<'_> {
             self.diag.push(misplaced(marker));
         }
         visit_mut::visit_expr_mut(self, expr);
+        if self.is_async && self.instrument && matches!(expr, Expr::Await(_)) {
+            self.instrument_await(expr);
+        }
         if let Some(keyword) = keyword
             && marker.is_none()
             && self.instrument
@@ -220,24 +254,68 @@ mod tests {
     use super::*;
     use quote::{ToTokens, quote};
 
-    /// Marks each instrumented loop with `CHECK(index);`.
+    /// Marks each instrumented loop with `CHECK(index);` and each await
+    /// with `AWAIT(base)`.
     struct Mark;
 
     impl Checkpoint for Mark {
         fn statement(&self, _: Span, index: usize) -> Stmt {
             syn::parse_quote!(CHECK(#index);)
         }
+
+        fn await_point(&self, base: Expr, _: Span) -> Expr {
+            syn::parse_quote!(AWAIT(#base))
+        }
     }
 
     fn rewrite(body: proc_macro2::TokenStream) -> (String, usize, Vec<String>) {
+        let (out, points, errors) = rewrite_async(body, false);
+        (out, points.loops, errors)
+    }
+
+    fn rewrite_async(
+        body: proc_macro2::TokenStream,
+        is_async: bool,
+    ) -> (String, Points, Vec<String>) {
         let mut block: Block = syn::parse2(body).unwrap();
         let mut diag = Diag::new();
-        let loops = super::body(&mut block, Some(&Mark), &mut diag);
+        let points = super::body(&mut block, is_async, Some(&Mark), &mut diag);
         let errors = match diag.finish() {
             Ok(()) => Vec::new(),
             Err(errors) => errors.into_iter().map(|e| e.to_string()).collect(),
         };
-        (block.to_token_stream().to_string(), loops, errors)
+        (block.to_token_stream().to_string(), points, errors)
+    }
+
+    #[test]
+    fn makes_each_await_of_an_async_body_a_point_but_not_in_async_blocks_or_macros() {
+        let (out, points, _) = rewrite_async(
+            quote! {{
+                let a = fetch().await.len();
+                let b = -g(h().await).await;
+                let c = async { inner().await };
+                let d = critical! { write().await };
+                for x in xs { x.await; }
+            }},
+            true,
+        );
+        assert_eq!(points.awaits, 4, "{out}");
+        assert_eq!(points.loops, 1, "{out}");
+        assert!(out.contains("AWAIT (fetch ()) . len ()"), "{out}");
+        assert!(out.contains("- AWAIT (g (AWAIT (h ())))"), "{out}");
+        assert!(out.contains("async { inner () . await }"), "{out}");
+        assert!(out.contains("write () . await"), "{out}");
+    }
+
+    #[test]
+    fn leaves_awaits_of_a_sync_body_alone() {
+        let (_, points, _) = rewrite_async(
+            quote!({
+                f().await;
+            }),
+            false,
+        );
+        assert_eq!(points.awaits, 0);
     }
 
     #[test]

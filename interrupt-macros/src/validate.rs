@@ -6,9 +6,10 @@ use syn::{Error, ReturnType, Signature, Type};
 
 use crate::args::Args;
 use crate::diag::Diag;
+use crate::rewrite::Points;
 
-/// Checks one function whose body has `checkpoints` instrumented loops.
-pub(crate) fn function(sig: &Signature, args: &Args, checkpoints: usize, diag: &mut Diag) {
+/// Checks one function whose body has these interruption points.
+pub(crate) fn function(sig: &Signature, args: &Args, points: Points, diag: &mut Diag) {
     if let Some(constness) = &sig.constness {
         diag.push(Error::new(
             constness.span,
@@ -30,7 +31,7 @@ pub(crate) fn function(sig: &Signature, args: &Args, checkpoints: usize, diag: &
             "an unwinding checkpoint cannot leave an `extern` fn that does not unwind (the process would abort); use an `-unwind` ABI such as `extern \"C-unwind\"`, or remove `unwind` and return a `Result`",
         ));
     }
-    if checkpoints > 0 && args.unwind.is_none() {
+    if points.any() && args.unwind.is_none() {
         return_type(sig, diag);
     }
 }
@@ -84,12 +85,13 @@ mod tests {
     use proc_macro2::TokenStream;
     use quote::quote;
 
-    fn errors(mut sig: TokenStream, args: TokenStream, checkpoints: usize) -> Vec<String> {
+    fn errors(mut sig: TokenStream, args: TokenStream, loops: usize) -> Vec<String> {
         sig.extend(quote!({}));
         let function: syn::ItemFn = syn::parse2(sig).unwrap();
         let mut diag = Diag::new();
         let args = Args::parse(args, &mut diag);
-        super::function(&function.sig, &args, checkpoints, &mut diag);
+        let points = Points { loops, awaits: 0 };
+        super::function(&function.sig, &args, points, &mut diag);
         match diag.finish() {
             Ok(()) => Vec::new(),
             Err(errors) => errors.into_iter().map(|e| e.to_string()).collect(),

@@ -1,0 +1,134 @@
+//! Async tasks: [`FutureExt::with_interrupt`] runs a future in a scope.
+//!
+//! # Invariants
+//!
+//! 1. While [`WithInterrupt`] polls its future, the future's scope is the
+//!    current scope of the polling thread; the previous one is put back
+//!    after the poll, also when the poll panics.
+//! 2. The task's waker is registered in the scope before the future is
+//!    polled, so a request made at any moment after wakes the task, and
+//!    one made before is seen by the future's own interruption points.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::current;
+use crate::handle::InterruptHandle;
+use crate::scope::Scope;
+use crate::sync::Arc;
+
+/// Runs futures in a scope of their own.
+///
+/// Implemented for every [`Future`].
+pub trait FutureExt: Future + Sized {
+    /// Wraps `self` so that, while it is polled, `handle`'s scope is the
+    /// current scope of the polling thread.
+    ///
+    /// The task can move between worker threads: the scope goes with it.
+    /// [`check`](crate::check), [`interruption_requested`](crate::interruption_requested),
+    /// critical sections and the checkpoints of an `#[interruptible] async fn`
+    /// inside it all act on that scope. A request wakes the task if it is
+    /// pending, so it reaches its next interruption point at once.
+    ///
+    /// The output is the future's own: the task stops at its own
+    /// interruption points (the awaits of an `#[interruptible] async fn`,
+    /// explicit `check()?`), not at an arbitrary await.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use interrupt_core::{FutureExt, InterruptHandle};
+    ///
+    /// let handle = InterruptHandle::new();
+    /// let task = async { interrupt_core::current() }.with_interrupt(handle.clone());
+    /// let waker = std::task::Waker::noop();
+    /// let mut cx = std::task::Context::from_waker(&waker);
+    /// let mut task = std::pin::pin!(task);
+    /// let std::task::Poll::Ready(inside) = task.as_mut().poll(&mut cx) else { unreachable!() };
+    /// assert_eq!(inside, handle);
+    /// # use std::future::Future;
+    /// ```
+    fn with_interrupt(self, handle: InterruptHandle) -> WithInterrupt<Self> {
+        WithInterrupt {
+            future: self,
+            scope: handle.into_scope(),
+        }
+    }
+}
+
+impl<F: Future> FutureExt for F {}
+
+/// A future that runs in a scope of its own; made by
+/// [`FutureExt::with_interrupt`].
+///
+/// # Examples
+///
+/// ```
+/// use interrupt_core::{FutureExt, InterruptHandle, WithInterrupt};
+///
+/// let task: WithInterrupt<_> = async { 1 }.with_interrupt(InterruptHandle::new());
+/// # drop(task);
+/// ```
+#[must_use = "futures do nothing unless polled"]
+pub struct WithInterrupt<F> {
+    future: F,
+    scope: Arc<Scope>,
+}
+
+impl<F: Future> Future for WithInterrupt<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // SAFETY: `future` is structurally pinned: it is never moved out of
+        // `self` (there is no `Drop` impl and no method hands it out by
+        // value), so pinning `self` pins it. `scope` is not pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: see above.
+        let future = unsafe { Pin::new_unchecked(&mut this.future) };
+        this.scope.register_waker(cx.waker()); // invariant 2
+        let _entered = current::enter(&this.scope); // invariant 1
+        future.poll(cx)
+    }
+}
+
+impl<F> fmt::Debug for WithInterrupt<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WithInterrupt")
+            .field("scope", &self.scope.id())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
+        future.poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    #[test]
+    fn the_scope_is_current_only_while_polled_and_restored_after_a_panic() {
+        std::thread::spawn(|| {
+            let own = crate::current();
+            let handle = InterruptHandle::new();
+            let mut task =
+                std::pin::pin!(async { crate::current() }.with_interrupt(handle.clone()));
+            assert_eq!(poll_once(task.as_mut()), Poll::Ready(handle.clone()));
+            assert_eq!(crate::current(), own);
+
+            let mut panicking =
+                std::pin::pin!(async { panic!("inside the task") }.with_interrupt(handle));
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let _ = poll_once(panicking.as_mut());
+            }));
+            assert!(outcome.is_err());
+            assert_eq!(crate::current(), own);
+        })
+        .join()
+        .unwrap();
+    }
+}
