@@ -1,0 +1,334 @@
+//! Async tasks on tokio and on `futures::executor`: scopes follow the task,
+//! awaits are interruption points that keep DESIGN rule 3, and critical
+//! sections hold across awaits.
+
+mod common;
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::thread::ThreadId;
+
+use common::{STOP_BOUND, join_within};
+use interrupt::{Cause, FutureExt, InterruptHandle, ThreadExit, critical, interruptible};
+
+fn multi_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Waits on `task` on `runtime`, failing the test after [`STOP_BOUND`].
+fn finish<T: Send + 'static>(
+    runtime: &tokio::runtime::Runtime,
+    task: tokio::task::JoinHandle<T>,
+) -> T {
+    runtime
+        .block_on(async { tokio::time::timeout(STOP_BOUND, task).await })
+        .expect("the task did not stop in time")
+        .expect("the task panicked")
+}
+
+#[interruptible]
+async fn wait_forever() -> Result<(), ThreadExit> {
+    std::future::pending::<()>().await;
+    Ok(())
+}
+
+#[test]
+fn a_task_awaiting_a_future_that_never_completes_is_interrupted_on_tokio() {
+    let runtime = multi_thread_runtime();
+    let handle = InterruptHandle::new();
+    let task = runtime.spawn(wait_forever().with_interrupt(handle.clone()));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    handle.interrupt();
+    let exit = finish(&runtime, task).unwrap_err();
+    assert_eq!(exit.cause(), Cause::Interrupted);
+}
+
+#[test]
+fn a_task_awaiting_a_future_that_never_completes_is_interrupted_on_block_on() {
+    // With a scope of its own...
+    let handle = InterruptHandle::new();
+    let task = handle.clone();
+    let worker =
+        interrupt::spawn(move || futures::executor::block_on(wait_forever().with_interrupt(task)));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    handle.interrupt();
+    assert!(join_within(worker, "block_on").unwrap().is_err());
+
+    // ...and in the scope of the thread that runs `block_on`.
+    let worker = interrupt::spawn(|| futures::executor::block_on(wait_forever()));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    worker.interrupt();
+    assert!(join_within(worker, "block_on").unwrap().is_err());
+}
+
+/// Records whether it was polled; completes at once.
+struct Probe(Arc<AtomicBool>);
+
+impl Future for Probe {
+    type Output = u32;
+
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<u32> {
+        self.0.store(true, Ordering::SeqCst);
+        Poll::Ready(1)
+    }
+}
+
+#[interruptible]
+async fn await_probe(probe: Probe) -> Result<u32, ThreadExit> {
+    let value = probe.await;
+    Ok(value)
+}
+
+#[test]
+fn an_await_reached_with_a_request_pending_does_not_poll_its_future() {
+    let handle = InterruptHandle::new();
+    handle.interrupt();
+    let polled = Arc::new(AtomicBool::new(false));
+    let task = await_probe(Probe(Arc::clone(&polled))).with_interrupt(handle);
+    assert!(futures::executor::block_on(task).is_err());
+    assert!(!polled.load(Ordering::SeqCst), "the future was polled");
+
+    let polled = Arc::new(AtomicBool::new(false));
+    let task = await_probe(Probe(Arc::clone(&polled))).with_interrupt(InterruptHandle::new());
+    assert_eq!(futures::executor::block_on(task), Ok(1));
+    assert!(polled.load(Ordering::SeqCst));
+}
+
+/// Pending once; then interrupts its scope and completes in the same poll.
+struct CompletesWithARequest {
+    handle: InterruptHandle,
+    polled_once: bool,
+}
+
+impl Future for CompletesWithARequest {
+    type Output = u32;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+        if !self.polled_once {
+            self.polled_once = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        self.handle.interrupt();
+        Poll::Ready(7)
+    }
+}
+
+#[interruptible]
+async fn value_then_next_await(
+    future: CompletesWithARequest,
+    value: &mut Option<u32>,
+) -> Result<(), ThreadExit> {
+    *value = Some(future.await);
+    std::future::ready(()).await; // the request is delivered here
+    *value = None;
+    Ok(())
+}
+
+#[test]
+fn a_value_that_completes_with_a_request_is_returned_and_the_request_fires_next() {
+    let handle = InterruptHandle::new();
+    let future = CompletesWithARequest {
+        handle: handle.clone(),
+        polled_once: false,
+    };
+    let mut value = None;
+    let result = futures::executor::block_on(
+        value_then_next_await(future, &mut value).with_interrupt(handle),
+    );
+    assert!(result.is_err());
+    assert_eq!(value, Some(7), "the completed value was not lost");
+}
+
+#[interruptible]
+async fn yield_rounds(rounds: u32, me: InterruptHandle) -> Result<u32, ThreadExit> {
+    let mut done = 0;
+    while done < rounds {
+        assert_eq!(interrupt::current(), me, "polled outside its own scope");
+        tokio::task::yield_now().await;
+        done += 1;
+    }
+    Ok(done)
+}
+
+#[test]
+fn two_tasks_on_one_worker_thread_keep_separate_scopes() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let stopped = InterruptHandle::new();
+    let running = InterruptHandle::new();
+    let (first, second) = runtime.block_on(async {
+        let first = tokio::spawn(wait_forever().with_interrupt(stopped.clone()));
+        let second =
+            tokio::spawn(yield_rounds(500, running.clone()).with_interrupt(running.clone()));
+        tokio::task::yield_now().await;
+        stopped.interrupt();
+        (first.await.unwrap(), second.await.unwrap())
+    });
+    assert!(first.is_err());
+    assert_eq!(second, Ok(500));
+    assert!(!running.is_interrupted());
+}
+
+#[interruptible]
+async fn critical_across_awaits(
+    handle: InterruptHandle,
+    progress: Arc<AtomicU32>,
+    threads: Arc<Mutex<HashSet<ThreadId>>>,
+) -> Result<(), ThreadExit> {
+    critical! {
+        for round in 0..200 {
+            threads.lock().unwrap().insert(std::thread::current().id());
+            if round == 10 {
+                handle.interrupt();
+            }
+            interrupt::check()?; // inside the section: passes
+            tokio::task::yield_now().await;
+            progress.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    std::future::ready(()).await; // delivered here
+    progress.store(u32::MAX, Ordering::SeqCst);
+    Ok(())
+}
+
+#[test]
+fn a_critical_section_holds_across_awaits_on_a_task_that_moves_between_threads() {
+    let runtime = multi_thread_runtime();
+    let handle = InterruptHandle::new();
+    let progress = Arc::new(AtomicU32::new(0));
+    let threads = Arc::new(Mutex::new(HashSet::new()));
+    // Busy neighbours make the workers steal the task from each other.
+    let neighbours: Vec<_> = (0..4)
+        .map(|_| {
+            runtime.spawn(async {
+                for _ in 0..2_000 {
+                    tokio::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    let task = runtime.spawn(
+        critical_across_awaits(handle.clone(), Arc::clone(&progress), Arc::clone(&threads))
+            .with_interrupt(handle),
+    );
+    assert!(finish(&runtime, task).is_err());
+    assert_eq!(
+        progress.load(Ordering::SeqCst),
+        200,
+        "the section ran to its end"
+    );
+    for neighbour in neighbours {
+        finish(&runtime, neighbour);
+    }
+    println!("the task ran on {} threads", threads.lock().unwrap().len());
+}
+
+/// Pending once (waking itself), then ready.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+#[interruptible]
+async fn section_then_await(handle: InterruptHandle) -> Result<u32, ThreadExit> {
+    let rounds = critical! {
+        let mut rounds = 0;
+        while rounds < 4 {
+            YieldOnce(false).await;
+            rounds += 1;
+            if rounds == 2 {
+                handle.interrupt();
+            }
+            interrupt::check()?;
+        }
+        rounds
+    };
+    YieldOnce(false).await;
+    Ok(rounds)
+}
+
+#[test]
+fn a_critical_section_holds_when_the_task_is_moved_to_another_thread_by_hand() {
+    let handle = InterruptHandle::new();
+    let mut task = Box::pin(section_then_await(handle.clone()).with_interrupt(handle));
+    let mut cx = Context::from_waker(Waker::noop());
+    // Two polls on this thread, the rest on another: the section's depth
+    // lives in the task's scope, not in a thread.
+    for _ in 0..2 {
+        assert!(task.as_mut().poll(&mut cx).is_pending());
+    }
+    let result = std::thread::spawn(move || {
+        let mut cx = Context::from_waker(Waker::noop());
+        loop {
+            if let Poll::Ready(result) = task.as_mut().poll(&mut cx) {
+                return result;
+            }
+        }
+    })
+    .join()
+    .unwrap();
+    assert!(result.is_err(), "delivered at the await after the section");
+}
+
+#[test]
+fn thousands_of_tasks_interrupted_at_once_all_finish() {
+    let runtime = multi_thread_runtime();
+    let handles: Vec<_> = (0..5_000).map(|_| InterruptHandle::new()).collect();
+    let tasks: Vec<_> = handles
+        .iter()
+        .map(|handle| runtime.spawn(wait_forever().with_interrupt(handle.clone())))
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    for handle in &handles {
+        handle.interrupt();
+    }
+    let results = runtime.block_on(async {
+        tokio::time::timeout(STOP_BOUND, futures::future::join_all(tasks))
+            .await
+            .expect("the tasks did not stop in time")
+    });
+    assert_eq!(results.len(), 5_000);
+    assert!(results.into_iter().all(|result| result.unwrap().is_err()));
+}
+
+#[test]
+fn check_and_interruption_requested_act_on_the_task_scope() {
+    let handle = InterruptHandle::new();
+    handle.interrupt();
+    let inside = futures::executor::block_on(
+        async {
+            (
+                interrupt::interruption_requested(),
+                interrupt::check().is_err(),
+            )
+        }
+        .with_interrupt(handle),
+    );
+    assert_eq!(inside, (true, true));
+    assert!(
+        !interrupt::interruption_requested(),
+        "the test thread's own scope"
+    );
+}
