@@ -3,10 +3,13 @@
 //!
 //! `cargo bench --bench checkpoint`
 
+use std::future::Future;
 use std::hint::black_box;
+use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -85,6 +88,48 @@ fn loops(c: &mut Criterion) {
     });
     group.bench_function("#[interruptible(every = 1024)]", |b| {
         b.iter(|| instrumented_every_1024(black_box(ITERATIONS)));
+    });
+    group.finish();
+}
+
+async fn awaits_plain(n: u64) -> Result<u64, ThreadExit> {
+    let mut acc = 0;
+    for i in 0..n {
+        acc = body(acc, std::future::ready(i).await);
+    }
+    Ok(acc)
+}
+
+/// The same body: every await and every iteration is an interruption point.
+#[interruptible]
+async fn awaits_instrumented(n: u64) -> Result<u64, ThreadExit> {
+    let mut acc = 0;
+    for i in 0..n {
+        acc = body(acc, std::future::ready(i).await);
+    }
+    Ok(acc)
+}
+
+/// Polls a future that completes without waiting.
+fn run_ready<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => unreachable!("every awaited future is ready"),
+    }
+}
+
+fn awaits(c: &mut Criterion) {
+    let mut group = c.benchmark_group("async await loop");
+    group.throughput(Throughput::Elements(ITERATIONS));
+    group.bench_function("async fn", |b| {
+        b.iter(|| run_ready(awaits_plain(black_box(ITERATIONS))));
+    });
+    group.bench_function("#[interruptible] async fn", |b| {
+        b.iter(|| run_ready(awaits_instrumented(black_box(ITERATIONS))));
     });
     group.finish();
 }
@@ -211,6 +256,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = loops, wake_ups
+    targets = loops, awaits, wake_ups
 }
 criterion_main!(benches);

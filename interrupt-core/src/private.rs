@@ -107,6 +107,7 @@ pub struct AwaitPoint<'a, F> {
 impl<F: Future> Future for AwaitPoint<'_, F> {
     type Output = Result<F::Output, ThreadExit>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `future` is structurally pinned: it is never moved out of
         // `self` (no `Drop` impl, no by-value access); the other fields are
@@ -114,9 +115,7 @@ impl<F: Future> Future for AwaitPoint<'_, F> {
         let this = unsafe { self.get_unchecked_mut() };
         let scope = &this.checkpoint.scope;
         if !this.polled {
-            if let Some(exit) = scope.pending() {
-                return Poll::Ready(Err(exit)); // not begun
-            }
+            scope.check()?; // a request pending: not begun
             this.polled = true;
         }
         // SAFETY: see above.

@@ -36,6 +36,88 @@ use proc_macro::TokenStream;
 /// where a checkpoint could not deliver anyway) are invisible to the
 /// attribute and get no checkpoint.
 ///
+/// # `async fn`
+///
+/// In an `async fn` every `.await` of the body is an interruption point too
+/// (DESIGN rule 3), on the scope the task runs in (see
+/// `FutureExt::with_interrupt`):
+///
+/// - an await reached with a request pending returns `Err` through `?`
+///   without polling the awaited future at all: nothing is begun;
+/// - once it has polled the future, a completion wins over a request that
+///   arrived meanwhile: nothing is lost, and the request fires at the next
+///   interruption point;
+/// - a future still pending when a request arrives is dropped, as
+///   `select!` would drop it, and the function returns `Err`. A request
+///   wakes the task, so this happens at once.
+///
+/// Awaits inside closures, `async` blocks and macro invocations (`select!`,
+/// `join!`, `critical!`) are left alone.
+///
+/// ## Cancellation safety
+///
+/// Dropping a pending future is harmless when it holds nothing that would
+/// be lost: a timer, an `accept`, tokio's `mpsc::Receiver::recv`, a `read`
+/// into your own buffer. It is harmful when the future does part of its
+/// work before it completes: `write_all` (some bytes written, and you cannot
+/// tell how many), `read_exact`, a multi-step protocol exchange. Put those
+/// inside `critical!`: its awaits are not interruption points, and the
+/// section holds across them even when the task moves between threads.
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::{Pin, pin};
+/// use std::task::{Context, Poll, Waker};
+/// use interrupt::{FutureExt, InterruptHandle, ThreadExit, critical, interruptible};
+///
+/// /// Pending once, then ready: stands for any I/O.
+/// struct Io(bool);
+/// impl Future for Io {
+///     type Output = ();
+///     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+///         if self.0 {
+///             return Poll::Ready(());
+///         }
+///         self.0 = true;
+///         cx.waker().wake_by_ref();
+///         Poll::Pending
+///     }
+/// }
+///
+/// /// Not cancellation-safe: dropped halfway, it leaves half a record.
+/// async fn write_record(out: &mut Vec<&'static str>) {
+///     out.push("begin");
+///     Io(false).await;
+///     out.push("end");
+/// }
+///
+/// #[interruptible]
+/// async fn writer(out: &mut Vec<&'static str>) -> Result<(), ThreadExit> {
+///     loop {
+///         Io(false).await; // an interruption point: a fine place to stop
+///         critical! { write_record(out).await } // never cut in half
+///     }
+/// }
+///
+/// let handle = InterruptHandle::new();
+/// let mut out = Vec::new();
+/// let result = {
+///     let mut task = pin!(writer(&mut out).with_interrupt(handle.clone()));
+///     let mut cx = Context::from_waker(Waker::noop());
+///     for _ in 0..4 {
+///         assert!(task.as_mut().poll(&mut cx).is_pending());
+///     }
+///     handle.interrupt(); // the task is inside `write_record` now
+///     loop {
+///         if let Poll::Ready(result) = task.as_mut().poll(&mut cx) {
+///             break result;
+///         }
+///     }
+/// };
+/// assert!(result.is_err());
+/// assert_eq!(out, ["begin", "end", "begin", "end"]);
+/// ```
+///
 /// # Return type
 ///
 /// Checkpoints use `?`, so the function must return a type that accepts a
