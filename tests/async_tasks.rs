@@ -332,3 +332,64 @@ fn check_and_interruption_requested_act_on_the_task_scope() {
         "the test thread's own scope"
     );
 }
+
+trait Fetch {
+    async fn fetch(&mut self, n: u32) -> Result<u32, ThreadExit>;
+}
+
+struct Source {
+    fetched: u32,
+}
+
+#[interruptible]
+impl Fetch for Source {
+    async fn fetch(&mut self, n: u32) -> Result<u32, ThreadExit> {
+        while self.fetched < n {
+            std::future::ready(()).await;
+            self.fetched += 1;
+        }
+        std::future::pending::<()>().await;
+        Ok(self.fetched)
+    }
+}
+
+struct Pipe;
+
+#[interruptible]
+impl Pipe {
+    async fn drain(&self, items: &mut Vec<u32>) -> Result<usize, ThreadExit> {
+        let mut drained = 0;
+        while items.pop().is_some() {
+            tokio::task::yield_now().await;
+            drained += 1;
+        }
+        std::future::pending::<()>().await;
+        Ok(drained)
+    }
+}
+
+#[test]
+fn async_methods_in_impl_blocks_and_trait_impls_are_interruptible() {
+    let runtime = multi_thread_runtime();
+    let handle = InterruptHandle::new();
+    let task = runtime.spawn(
+        async {
+            let mut source = Source { fetched: 0 };
+            let fetched = source.fetch(3).await;
+            (fetched, source.fetched)
+        }
+        .with_interrupt(handle.clone()),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    handle.interrupt();
+    let (fetched, count) = finish(&runtime, task);
+    assert!(fetched.is_err());
+    assert_eq!(count, 3);
+
+    let handle = InterruptHandle::new();
+    let task = runtime
+        .spawn(async { Pipe.drain(&mut vec![1, 2, 3]).await }.with_interrupt(handle.clone()));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    handle.interrupt();
+    assert!(finish(&runtime, task).is_err());
+}

@@ -52,10 +52,13 @@ fn return_type(sig: &Signature, diag: &mut Diag) {
         ReturnType::Type(_, ty) if cannot_accept_question_mark(ty) => ty.span(),
         ReturnType::Type(..) => return,
     };
-    diag.push(Error::new(
-        span,
-        "`#[interruptible]` needs a return type that accepts `?` (such as `Result<T, ThreadExit>`); or use `#[interruptible(unwind)]`",
-    ));
+    let message = if sig.asyncness.is_some() {
+        // `unwind` is not for `async fn`: do not suggest it.
+        "`#[interruptible]` on an `async fn` needs a return type that accepts `?` (such as `Result<T, ThreadExit>`): its awaits and loops are interruption points"
+    } else {
+        "`#[interruptible]` needs a return type that accepts `?` (such as `Result<T, ThreadExit>`); or use `#[interruptible(unwind)]`"
+    };
+    diag.push(Error::new(span, message));
 }
 
 fn cannot_accept_question_mark(ty: &Type) -> bool {
