@@ -68,6 +68,15 @@ impl Checkpoint {
         }
     }
 
+    /// [`Checkpoint::check_unwind`] once per `every` calls.
+    #[doc(hidden)]
+    #[inline]
+    pub fn check_every_unwind(&self, countdown: &mut u32, every: u32) {
+        if let Err(exit) = self.check_every(countdown, every) {
+            crate::thread::unwind(exit);
+        }
+    }
+
     /// Makes `future` an interruption point of an `#[interruptible] async fn`
     /// (DESIGN rule 3): not polled at all when a request is pending as it is
     /// reached; once polled, its completion wins over a request; still
@@ -80,15 +89,6 @@ impl Checkpoint {
             checkpoint: self,
             future: future.into_future(),
             polled: false,
-        }
-    }
-
-    /// [`Checkpoint::check_unwind`] once per `every` calls.
-    #[doc(hidden)]
-    #[inline]
-    pub fn check_every_unwind(&self, countdown: &mut u32, every: u32) {
-        if let Err(exit) = self.check_every(countdown, every) {
-            crate::thread::unwind(exit);
         }
     }
 }
