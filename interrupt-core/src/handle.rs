@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::current;
 use crate::exit::Cause;
 use crate::registry;
 use crate::scope::{Notified, Scope};
@@ -58,6 +59,10 @@ impl InterruptHandle {
         self.scope
     }
 
+    pub(crate) fn scope(&self) -> &Arc<Scope> {
+        &self.scope
+    }
+
     /// Requests the scope to stop, with [`Cause::Interrupted`], and wakes it
     /// if it is blocked in an interruptible wait.
     ///
@@ -79,6 +84,58 @@ impl InterruptHandle {
     /// ```
     pub fn interrupt(&self) {
         self.scope.request(Cause::Interrupted);
+    }
+
+    /// A new scope that is interrupted, with [`Cause::Parent`], whenever
+    /// this one is; at once if this one already is.
+    ///
+    /// Requests go down the tree, never up: interrupting the child leaves
+    /// the parent alone. Dropping every handle to the child detaches it.
+    /// Give one to each task or job of a group, and stop the group with one
+    /// request.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let server = interrupt_core::InterruptHandle::new();
+    /// let connection = server.child();
+    /// connection.interrupt();
+    /// assert!(!server.is_interrupted());
+    /// let other = server.child();
+    /// server.interrupt();
+    /// assert!(other.is_interrupted());
+    /// ```
+    #[must_use]
+    pub fn child(&self) -> InterruptHandle {
+        let child = Scope::new_registered();
+        self.scope.add_child(&child);
+        Self::from_scope(child)
+    }
+
+    /// Runs `f` with this scope as the current scope of the calling thread,
+    /// then puts the previous one back (also if `f` panics).
+    ///
+    /// For work handed to another thread: a job submitted to a pool (rayon,
+    /// your own) that enters its submitter's handle stops when the submitter
+    /// is interrupted, at its own interruption points.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let job = interrupt_core::InterruptHandle::new();
+    /// let scope = job.clone();
+    /// let pool_thread = std::thread::spawn(move || {
+    ///     scope.enter(|| interrupt_core::sleep(Duration::from_secs(60)))
+    /// });
+    /// std::thread::sleep(Duration::from_millis(10));
+    /// job.interrupt();
+    /// assert!(pool_thread.join().unwrap().is_err());
+    /// ```
+    pub fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _entered = current::enter(&self.scope);
+        f()
     }
 
     /// Is a request pending on the scope?

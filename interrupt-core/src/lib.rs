@@ -39,9 +39,11 @@
 
 #![doc(test(attr(deny(warnings))))]
 
+mod callback;
 mod condvar;
 mod critical;
 mod current;
+mod deadline;
 mod exit;
 mod future;
 mod handle;
@@ -61,13 +63,15 @@ pub mod __private {
 }
 mod private;
 
+pub use callback::OnInterrupt;
 pub use condvar::{wait, wait_timeout, wait_while};
 pub use critical::{CriticalGuard, critical_section};
 pub use current::{check, clear, current, interruption_requested};
+pub use deadline::Deadline;
 pub use exit::{Cause, ThreadExit};
 pub use future::{FutureExt, WithInterrupt};
 pub use handle::{InterruptHandle, interrupt_all};
 pub use park::{park, park_timeout};
 pub use registry::live_scopes;
 pub use sleep::sleep;
-pub use thread::{Builder, JoinError, JoinHandle, catch_exit, spawn};
+pub use thread::{Builder, JoinError, JoinHandle, JoinInterrupted, catch_exit, spawn};

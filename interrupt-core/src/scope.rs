@@ -32,6 +32,16 @@
 //!    because waking a third thread would compete for the CPU with the wait
 //!    being woken.
 //!
+//! 6. An `on_interrupt` callback is taken out of the list by the requester
+//!    that runs it, under the lock, and replaced by a `Running` entry until
+//!    it returns; so it runs exactly once, and the guard's `Drop` can tell
+//!    "never ran" (entry present: remove it), "running on another thread"
+//!    (wait for the entry to go) and "done" (no entry). Registering reads the
+//!    flag under the lock, so a request either finds the callback or the
+//!    registration finds the request and runs the callback itself.
+//! 7. A child is linked by a `Weak` in its parent's list, added under the
+//!    lock with the same flag check; a dropped child's entry is dead and is
+//!    pruned when the list grows.
 //! 5. A task's waker sits in `waker`, an `AtomicWaker`, so that the poll path
 //!    takes no lock. A poll registers its waker before it reads the flag; a
 //!    request wakes the slot after it sets the flag.
@@ -41,9 +51,10 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::panic::{self, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::task::Waker;
-use std::thread::{self, Thread};
+use std::thread::{self, Thread, ThreadId};
 use std::time::{Duration, Instant};
 
 use atomic_waker::AtomicWaker;
@@ -51,7 +62,8 @@ use atomic_waker::AtomicWaker;
 use crate::exit::{Cause, ThreadExit};
 use crate::registry;
 use crate::sync::{
-    Arc, AtomicU64, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, Weak, fence, lock,
+    Arc, AtomicU64, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, PoisonError, Weak, fence,
+    lock,
 };
 use crate::timer;
 
@@ -137,7 +149,15 @@ enum Wake {
     Unpark(Thread),
     /// `Condvar::wait` on this condvar.
     Notify(CondvarRef),
+    /// An `on_interrupt` callback, to run once (invariant 6).
+    Callback(Callback),
+    /// A callback that a requester is running on this thread right now.
+    Running(ThreadId),
+    /// A child scope, requested with `Cause::Parent` (invariant 7).
+    Child(Weak<Scope>),
 }
+
+type Callback = Box<dyn FnOnce() + Send>;
 
 /// A condvar borrowed by a running wait call (invariant 3).
 #[derive(Clone, Copy)]
@@ -301,15 +321,27 @@ impl Scope {
     }
 
     fn wake_all(self: &Arc<Self>, notified: &mut Notified) {
-        // Unparks and notifications happen after the lock is released, so a
-        // woken wait never finds the lock taken when it deregisters.
+        // Unparks, notifications and callbacks happen after the lock is
+        // released, so a woken wait never finds the lock taken when it
+        // deregisters, and no user code runs under the lock.
         let mut unpark = Vec::new();
         let mut notify = Vec::new();
-        let waiters = lock(&self.waiters);
-        for (id, wake) in &waiters.entries {
+        let mut children = Vec::new();
+        let mut callbacks = Vec::new();
+        let mut waiters = lock(&self.waiters);
+        let me = thread::current().id();
+        for (id, wake) in &mut waiters.entries {
             match wake {
                 Wake::Unpark(thread) => unpark.push(thread.clone()),
                 Wake::Notify(condvar) => notify.push((*id, *condvar)),
+                Wake::Child(child) => children.push(child.clone()),
+                Wake::Callback(_) => {
+                    // Invariant 6: this requester runs it.
+                    if let Wake::Callback(callback) = std::mem::replace(wake, Wake::Running(me)) {
+                        callbacks.push((*id, callback));
+                    }
+                }
+                Wake::Running(_) => {}
             }
         }
         self.notify_outside(waiters, notify.iter().map(|&(_, condvar)| condvar));
@@ -319,6 +351,97 @@ impl Scope {
         notified
             .waits
             .extend(notify.into_iter().map(|(id, _)| (Arc::clone(self), id)));
+        for child in children.iter().filter_map(Weak::upgrade) {
+            child.request_into(Cause::Parent, notified);
+        }
+        self.run_callbacks(callbacks);
+    }
+
+    /// Runs taken callbacks one by one, removing each one's `Running` entry
+    /// when it returns. A panic is passed on after all of them have run.
+    fn run_callbacks(&self, callbacks: Vec<(u64, Callback)>) {
+        let mut panic = None;
+        for (id, callback) in callbacks {
+            let outcome = panic::catch_unwind(AssertUnwindSafe(callback));
+            self.deregister(id);
+            callback_done();
+            if let Err(payload) = outcome {
+                panic.get_or_insert(payload);
+            }
+        }
+        if let Some(payload) = panic {
+            panic::resume_unwind(payload);
+        }
+    }
+
+    /// Registers `callback` to run once when the scope is requested; runs it
+    /// at once (and returns `None`) when a request is already pending.
+    pub(crate) fn add_callback(&self, callback: Callback) -> Option<u64> {
+        let mut waiters = lock(&self.waiters);
+        // Invariant 6: the flag is read under the lock.
+        if self.is_requested() {
+            drop(waiters);
+            callback();
+            return None;
+        }
+        let id = waiters.next_id;
+        waiters.next_id += 1;
+        waiters.entries.push((id, Wake::Callback(callback)));
+        Some(id)
+    }
+
+    /// Removes callback `id`: returns once it is sure never to run, or has
+    /// finished running on another thread (invariant 6). From inside the
+    /// callback itself it returns at once.
+    pub(crate) fn remove_callback(&self, id: u64) {
+        let me = thread::current().id();
+        // Taken only to wait, and then held while checking, so that the
+        // runner's `callback_done` cannot slip in between check and wait.
+        let mut done: Option<MutexGuard<'_, ()>> = None;
+        loop {
+            let mut waiters = lock(&self.waiters);
+            let Some(index) = waiters.entries.iter().position(|(entry, _)| *entry == id) else {
+                return; // it ran
+            };
+            match &waiters.entries[index].1 {
+                Wake::Running(runner) if *runner != me => {
+                    drop(waiters);
+                    done = Some(match done.take() {
+                        None => lock(&CALLBACK_DONE.0),
+                        Some(guard) => CALLBACK_DONE
+                            .1
+                            .wait(guard)
+                            .unwrap_or_else(PoisonError::into_inner),
+                    });
+                }
+                Wake::Running(_) => return, // called from the callback itself
+                _ => {
+                    waiters.entries.swap_remove(index);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Links `child` so that a request here requests it too (invariant 7).
+    pub(crate) fn add_child(self: &Arc<Self>, child: &Arc<Scope>) {
+        let mut waiters = lock(&self.waiters);
+        if self.is_requested() {
+            drop(waiters);
+            child.request(Cause::Parent);
+            return;
+        }
+        let len = waiters.entries.len();
+        if len >= 16 && len.is_power_of_two() {
+            waiters.entries.retain(
+                |(_, wake)| !matches!(wake, Wake::Child(child) if child.strong_count() == 0),
+            );
+        }
+        let id = waiters.next_id;
+        waiters.next_id += 1;
+        waiters
+            .entries
+            .push((id, Wake::Child(Arc::downgrade(child))));
     }
 
     /// Is entry `id` still registered?
@@ -416,6 +539,16 @@ impl Scope {
             None => Ok(Some(registration)),
         }
     }
+}
+
+/// Woken whenever a callback finishes, for `remove_callback` waiting on
+/// one (invariant 6). Shared by all scopes: callbacks finishing while a
+/// guard is being dropped on another thread are rare.
+static CALLBACK_DONE: (Mutex<()>, Condvar) = (Mutex::new(()), Condvar::new());
+
+fn callback_done() {
+    let _done = lock(&CALLBACK_DONE.0);
+    CALLBACK_DONE.1.notify_all();
 }
 
 /// Condvar waits that a request notified, to be confirmed (invariant 4).
@@ -561,6 +694,19 @@ mod tests {
         scope.enter_critical();
         assert!(scope.start_wait(None).unwrap().is_none());
         scope.exit_critical();
+    }
+
+    #[test]
+    fn dead_children_are_pruned_as_the_list_grows() {
+        let parent = Scope::new_detached();
+        for _ in 0..1_000 {
+            parent.add_child(&Scope::new_detached());
+        }
+        let live = Scope::new_detached();
+        parent.add_child(&live);
+        assert!(lock(&parent.waiters).entries.len() <= 32);
+        parent.request(Cause::Interrupted);
+        assert_eq!(live.clear().map(|e| e.cause()), Some(Cause::Parent));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::current;
 use crate::exit::ThreadExit;
 use crate::handle::InterruptHandle;
 use crate::scope::Scope;
-use crate::sync::Arc;
+use crate::sync::{Arc, Condvar, Mutex, lock};
 
 /// Spawns a thread whose scope is registered before it starts running, like
 /// [`std::thread::spawn`].
@@ -134,11 +134,18 @@ impl Builder {
     {
         let scope = Scope::new_registered();
         let handle = InterruptHandle::from_scope(Arc::clone(&scope));
+        let finished = Arc::new(Finished::default());
+        let signal = SignalFinished(Arc::clone(&finished));
         let inner = self.inner.spawn(move || {
+            let _signal = signal; // also when `f` unwinds
             current::adopt(scope);
             f()
         })?;
-        Ok(JoinHandle { inner, handle })
+        Ok(JoinHandle {
+            inner,
+            handle,
+            finished,
+        })
     }
 }
 
@@ -165,6 +172,24 @@ impl Default for Builder {
 pub struct JoinHandle<T> {
     inner: std_thread::JoinHandle<T>,
     handle: InterruptHandle,
+    finished: Arc<Finished>,
+}
+
+/// Set when a spawned thread's closure has returned or unwound.
+#[derive(Default)]
+struct Finished {
+    done: Mutex<bool>,
+    changed: Condvar,
+}
+
+/// Sets [`Finished`] when dropped at the end of the thread's closure.
+struct SignalFinished(Arc<Finished>);
+
+impl Drop for SignalFinished {
+    fn drop(&mut self) {
+        *lock(&self.0.done) = true;
+        self.0.changed.notify_all();
+    }
 }
 
 impl<T> JoinHandle<T> {
@@ -253,13 +278,137 @@ impl<T> JoinHandle<T> {
     pub fn join(self) -> Result<T, JoinError> {
         self.inner.join().map_err(JoinError::from_payload)
     }
+
+    /// Waits for the thread to finish, like [`join`](JoinHandle::join),
+    /// while the calling thread stays interruptible.
+    ///
+    /// An interruption point of the *calling* scope. When it is interrupted
+    /// first, the handle comes back inside the error, so the thread can
+    /// still be interrupted or joined; `?` turns the error into the
+    /// [`ThreadExit`].
+    ///
+    /// # Errors
+    ///
+    /// [`JoinInterrupted`] when the calling scope is interrupted before the
+    /// thread finishes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let slow = interrupt_core::spawn(|| interrupt_core::sleep(Duration::from_secs(60)));
+    /// let waiter = interrupt_core::spawn(move || {
+    ///     match slow.join_interruptible() {
+    ///         Ok(_) => unreachable!("the sleeper outlives the waiter"),
+    ///         Err(interrupted) => interrupted.into_handle(),
+    ///     }
+    /// });
+    /// waiter.interrupt();
+    /// let slow = waiter.join().unwrap(); // the handle came back
+    /// slow.interrupt();
+    /// assert!(slow.join().unwrap().is_err());
+    /// ```
+    pub fn join_interruptible(self) -> Result<Result<T, JoinError>, JoinInterrupted<T>> {
+        let finished = Arc::clone(&self.finished);
+        let waited =
+            crate::condvar::wait_while(&finished.changed, lock(&finished.done), |done| !*done);
+        match waited {
+            Ok(done) => {
+                drop(done);
+                Ok(self.join())
+            }
+            Err(exit) => Err(JoinInterrupted { exit, handle: self }),
+        }
+    }
 }
+
+/// [`JoinHandle::join_interruptible`] was interrupted before the thread
+/// finished; holds the handle, which still joins or interrupts it.
+///
+/// # Examples
+///
+/// ```
+/// use interrupt_core::ThreadExit;
+///
+/// fn wait_for(worker: interrupt_core::JoinHandle<u32>) -> Result<u32, ThreadExit> {
+///     let value = worker.join_interruptible()?; // the error becomes the ThreadExit
+///     Ok(value.unwrap_or(0))
+/// }
+/// assert_eq!(wait_for(interrupt_core::spawn(|| 3)), Ok(3));
+/// ```
+pub struct JoinInterrupted<T> {
+    exit: ThreadExit,
+    handle: JoinHandle<T>,
+}
+
+impl<T> JoinInterrupted<T> {
+    /// The request that interrupted the wait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let worker = interrupt_core::spawn(interrupt_core::park);
+    /// interrupt_core::current().interrupt();
+    /// let interrupted = worker.join_interruptible().unwrap_err();
+    /// assert_eq!(interrupted.exit().cause(), interrupt_core::Cause::Interrupted);
+    /// # interrupt_core::clear();
+    /// # let worker = interrupted.into_handle();
+    /// # worker.interrupt();
+    /// # let _ = worker.join();
+    /// ```
+    #[must_use]
+    pub fn exit(&self) -> &ThreadExit {
+        &self.exit
+    }
+
+    /// The handle of the thread that was being joined.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let worker = interrupt_core::spawn(interrupt_core::park);
+    /// interrupt_core::current().interrupt();
+    /// let worker = worker.join_interruptible().unwrap_err().into_handle();
+    /// interrupt_core::clear();
+    /// worker.interrupt();
+    /// assert!(worker.join().unwrap().is_err());
+    /// ```
+    #[must_use]
+    pub fn into_handle(self) -> JoinHandle<T> {
+        self.handle
+    }
+}
+
+impl<T> From<JoinInterrupted<T>> for ThreadExit {
+    fn from(interrupted: JoinInterrupted<T>) -> Self {
+        interrupted.exit
+    }
+}
+
+impl<T> fmt::Debug for JoinInterrupted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinInterrupted")
+            .field("exit", &self.exit)
+            .field("handle", &self.handle)
+            .finish()
+    }
+}
+
+impl<T> fmt::Display for JoinInterrupted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "stopped waiting for a thread: {}", self.exit)
+    }
+}
+
+impl<T> std::error::Error for JoinInterrupted<T> {}
 
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle")
             .field("thread", self.inner.thread())
             .field("handle", &self.handle)
+            .field("finished", &*lock(&self.finished.done))
             .finish()
     }
 }
