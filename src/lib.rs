@@ -81,6 +81,10 @@ pub use interrupt_core::{
     wait_while,
 };
 
+#[cfg(feature = "crossbeam")]
+#[doc(inline)]
+pub use interrupt_core::channel;
+
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -40,6 +40,9 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod callback;
+#[cfg(feature = "crossbeam")]
+#[cfg_attr(docsrs, doc(cfg(feature = "crossbeam")))]
+pub mod channel;
 mod condvar;
 mod critical;
 mod current;
@@ -54,6 +57,8 @@ mod sleep;
 mod sync;
 mod thread;
 mod timer;
+#[cfg(feature = "crossbeam")]
+mod wake;
 
 #[doc(hidden)]
 pub mod __private {
