@@ -85,6 +85,10 @@ pub use interrupt_core::{
 #[doc(inline)]
 pub use interrupt_core::channel;
 
+#[cfg(unix)]
+#[doc(inline)]
+pub use interrupt_core::io;
+
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

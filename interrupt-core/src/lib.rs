@@ -50,6 +50,9 @@ mod deadline;
 mod exit;
 mod future;
 mod handle;
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
+pub mod io;
 mod park;
 mod registry;
 mod scope;
@@ -57,7 +60,7 @@ mod sleep;
 mod sync;
 mod thread;
 mod timer;
-#[cfg(feature = "crossbeam")]
+#[cfg(any(unix, feature = "crossbeam"))]
 mod wake;
 
 #[doc(hidden)]
