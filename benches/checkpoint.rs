@@ -1,7 +1,8 @@
 //! What a checkpoint costs in a loop, and how fast an interrupt wakes a
 //! blocked thread, each beside the hand-written idiom in the same run.
 //!
-//! `cargo bench --bench checkpoint`
+//! `cargo bench --bench checkpoint --all-features` (without the `crossbeam`
+//! feature the channel rows are left out).
 
 use std::future::Future;
 use std::hint::black_box;
@@ -248,7 +249,81 @@ fn wake_ups(c: &mut Criterion) {
             )
         });
     });
+    #[cfg(unix)]
+    io_wake_ups(&mut group);
+    #[cfg(feature = "crossbeam")]
+    channel_wake_ups(&mut group);
     group.finish();
+}
+
+#[cfg(unix)]
+fn io_wake_ups(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    use interrupt::io::Interruptible;
+    use rustix::event::{EventfdFlags, PollFd, PollFlags, eventfd, poll};
+    use std::io::Read;
+    use std::net::{TcpListener, TcpStream};
+
+    group.bench_function("raw eventfd write -> poll", |b| {
+        b.iter_custom(|iters| {
+            let fd = Arc::new(eventfd(0, EventfdFlags::CLOEXEC).unwrap());
+            let waiting = Arc::clone(&fd);
+            wake_latency(
+                iters,
+                move || {
+                    let mut fds = [PollFd::new(&*waiting, PollFlags::IN)];
+                    poll(&mut fds, None).unwrap();
+                    let mut count = [0u8; 8];
+                    rustix::io::read(&*waiting, &mut count).unwrap();
+                },
+                |_| {
+                    rustix::io::write(&*fd, &1u64.to_ne_bytes()).unwrap();
+                },
+            )
+        });
+    });
+    group.bench_function("Interruptible<TcpStream> read interrupted", |b| {
+        b.iter_custom(|iters| {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            let (server, _) = listener.accept().unwrap();
+            let latency = wake_latency(
+                iters,
+                move || {
+                    let mut buffer = [0; 16];
+                    assert!(Interruptible::new(&server).read(&mut buffer).is_err());
+                    interrupt::clear();
+                },
+                interrupt::JoinHandle::interrupt,
+            );
+            drop(client);
+            latency
+        });
+    });
+}
+
+#[cfg(feature = "crossbeam")]
+fn channel_wake_ups(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    group.bench_function("raw crossbeam send -> recv", |b| {
+        b.iter_custom(|iters| {
+            let (tx, rx) = crossbeam_channel::bounded::<()>(1);
+            wake_latency(iters, move || rx.recv().unwrap(), |_| tx.send(()).unwrap())
+        });
+    });
+    group.bench_function("channel::recv interrupted", |b| {
+        b.iter_custom(|iters| {
+            let (tx, rx) = crossbeam_channel::bounded::<()>(1);
+            let latency = wake_latency(
+                iters,
+                move || {
+                    assert!(interrupt::channel::recv(&rx).is_err());
+                    interrupt::clear();
+                },
+                interrupt::JoinHandle::interrupt,
+            );
+            drop(tx);
+            latency
+        });
+    });
 }
 
 criterion_group! {
