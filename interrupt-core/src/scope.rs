@@ -31,7 +31,9 @@
 //!    requester itself). The requester, not the timer, does the first round
 //!    because waking a third thread would compete for the CPU with the wait
 //!    being woken.
-//!
+//! 5. A task's waker sits in `waker`, an `AtomicWaker`, so that the poll path
+//!    takes no lock. A poll registers its waker before it reads the flag; a
+//!    request wakes the slot after it sets the flag.
 //! 6. An `on_interrupt` callback is taken out of the list by the requester
 //!    that runs it, under the lock, and replaced by a `Running` entry until
 //!    it returns; so it runs exactly once, and the guard's `Drop` can tell
@@ -42,12 +44,10 @@
 //! 7. A child is linked by a `Weak` in its parent's list, added under the
 //!    lock with the same flag check; a dropped child's entry is dead and is
 //!    pruned when the list grows.
-//! 5. A task's waker sits in `waker`, an `AtomicWaker`, so that the poll path
-//!    takes no lock. A poll registers its waker before it reads the flag; a
-//!    request wakes the slot after it sets the flag.
 //!
-//! Lock order: a scope's `waiters` lock, then the timer's lock. The registry
-//! lock is never held together with another. No user code runs under them.
+//! Lock order: the callbacks' `CALLBACK_DONE` lock, then a scope's `waiters`
+//! lock, then the timer's lock. The registry lock is never held together
+//! with another. No user code runs under them.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -329,7 +329,7 @@ impl Scope {
         let mut children = Vec::new();
         let mut callbacks = Vec::new();
         let mut waiters = lock(&self.waiters);
-        let me = thread::current().id();
+        let mut me = None;
         for (id, wake) in &mut waiters.entries {
             match wake {
                 Wake::Unpark(thread) => unpark.push(thread.clone()),
@@ -337,6 +337,7 @@ impl Scope {
                 Wake::Child(child) => children.push(child.clone()),
                 Wake::Callback(_) => {
                     // Invariant 6: this requester runs it.
+                    let me = *me.get_or_insert_with(|| thread::current().id());
                     if let Wake::Callback(callback) = std::mem::replace(wake, Wake::Running(me)) {
                         callbacks.push((*id, callback));
                     }
@@ -388,6 +389,18 @@ impl Scope {
         waiters.next_id += 1;
         waiters.entries.push((id, Wake::Callback(callback)));
         Some(id)
+    }
+
+    /// Removes callback `id` without waiting for it if it is running: for
+    /// callbacks whose late run is harmless (they only signal a wake-up
+    /// that the next wait drains first).
+    pub(crate) fn forget_callback(&self, id: u64) {
+        let mut waiters = lock(&self.waiters);
+        if let Some(index) = waiters.entries.iter().position(|(entry, _)| *entry == id)
+            && matches!(waiters.entries[index].1, Wake::Callback(_))
+        {
+            waiters.entries.swap_remove(index);
+        }
     }
 
     /// Removes callback `id`: returns once it is sure never to run, or has
