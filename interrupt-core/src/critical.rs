@@ -37,6 +37,8 @@ use crate::sync::Arc;
 pub fn critical_section() -> CriticalGuard {
     let scope = current_arc();
     scope.enter_critical();
+    #[cfg(target_os = "linux")]
+    crate::thread_signal::enter_critical();
     CriticalGuard {
         scope,
         _not_send: PhantomData,
@@ -102,6 +104,8 @@ struct ThreadBound;
 
 impl Drop for CriticalGuard {
     fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        crate::thread_signal::exit_critical();
         self.scope.exit_critical();
     }
 }

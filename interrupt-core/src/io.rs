@@ -27,6 +27,10 @@ use std::os::unix::net::{self as unix_net, UnixListener, UnixStream};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+pub use crate::thread_signal::signal_on_interrupt;
+
 use crate::current::with_current;
 use crate::sync::Arc;
 use crate::wake::WakeOnRequest;

@@ -59,6 +59,8 @@ mod scope;
 mod sleep;
 mod sync;
 mod thread;
+#[cfg(target_os = "linux")]
+mod thread_signal;
 mod timer;
 #[cfg(any(unix, feature = "crossbeam"))]
 mod wake;

@@ -44,6 +44,15 @@
 //! 7. A child is linked by a `Weak` in its parent's list, added under the
 //!    lock with the same flag check; a dropped child's entry is dead and is
 //!    pruned when the list grows.
+//! 8. A thread in signal mode (`io::signal_on_interrupt`, Linux) has a
+//!    `Signal` entry naming it. A request sends the signal outside the lock
+//!    under `notifying`, as for condvars, and the timer sends it again, after
+//!    growing delays, while the entry is present and the request pending (a
+//!    signal that lands just before a system call is entered does not end
+//!    it); a request already pending when the entry is added starts the
+//!    re-sends at once. The thread removes its entry before it exits,
+//!    waiting out `notifying`, so a signal never goes to a thread that has
+//!    exited.
 //!
 //! Lock order: the callbacks' `CALLBACK_DONE` lock, then a scope's `waiters`
 //! lock, then the timer's lock. The registry lock is never held together
@@ -65,6 +74,8 @@ use crate::sync::{
     Arc, AtomicU64, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, PoisonError, Weak, fence,
     lock,
 };
+#[cfg(target_os = "linux")]
+use crate::thread_signal::ThreadSignal;
 use crate::timer;
 
 /// Bit 0: a request is pending.
@@ -155,6 +166,35 @@ enum Wake {
     Running(ThreadId),
     /// A child scope, requested with `Cause::Parent` (invariant 7).
     Child(Weak<Scope>),
+    /// A thread in signal mode, sent its signal (invariant 8).
+    #[cfg(target_os = "linux")]
+    Signal(ThreadSignal),
+}
+
+/// What a requester does outside the lock, with `notifying` raised
+/// (invariants 3 and 8).
+#[derive(Clone, Copy)]
+enum Outside {
+    Notify(CondvarRef),
+    #[cfg(target_os = "linux")]
+    Signal(ThreadSignal),
+}
+
+impl Outside {
+    /// # Safety
+    ///
+    /// As for [`CondvarRef::notify_all`] and [`ThreadSignal::send`]: the
+    /// caller raised `notifying` under the lock while the entry was present,
+    /// and has not lowered it yet.
+    unsafe fn perform(self) {
+        match self {
+            // SAFETY: this function's contract is the callee's.
+            Outside::Notify(condvar) => unsafe { condvar.notify_all() },
+            #[cfg(target_os = "linux")]
+            // SAFETY: as above.
+            Outside::Signal(thread) => unsafe { thread.send() },
+        }
+    }
 }
 
 type Callback = Box<dyn FnOnce() + Send>;
@@ -328,6 +368,8 @@ impl Scope {
         let mut notify = Vec::new();
         let mut children = Vec::new();
         let mut callbacks = Vec::new();
+        #[cfg(target_os = "linux")]
+        let mut signals = Vec::new();
         let mut waiters = lock(&self.waiters);
         let mut me = None;
         for (id, wake) in &mut waiters.entries {
@@ -343,9 +385,19 @@ impl Scope {
                     }
                 }
                 Wake::Running(_) => {}
+                #[cfg(target_os = "linux")]
+                Wake::Signal(thread) => signals.push((*id, *thread)),
             }
         }
-        self.notify_outside(waiters, notify.iter().map(|&(_, condvar)| condvar));
+        #[cfg(not(target_os = "linux"))]
+        let signals: [(u64, ()); 0] = [];
+        let outside = notify.iter().map(|&(_, condvar)| Outside::Notify(condvar));
+        #[cfg(target_os = "linux")]
+        let outside = outside.chain(signals.iter().map(|&(_, thread)| Outside::Signal(thread)));
+        self.outside_lock(waiters, outside);
+        for &(id, _) in &signals {
+            renotify_later(Arc::downgrade(self), id, 0);
+        }
         for thread in unpark {
             thread.unpark();
         }
@@ -436,6 +488,30 @@ impl Scope {
         }
     }
 
+    /// Makes a request signal `thread` until [`Scope::remove_signal`]
+    /// (invariant 8).
+    #[cfg(target_os = "linux")]
+    pub(crate) fn add_signal(self: &Arc<Self>, thread: ThreadSignal) -> u64 {
+        let mut waiters = lock(&self.waiters);
+        let id = waiters.next_id;
+        waiters.next_id += 1;
+        waiters.entries.push((id, Wake::Signal(thread)));
+        // A request made before the entry existed sent no signal: start
+        // the re-sends now, so the thread's next blocking call is ended.
+        let requested = self.is_requested();
+        drop(waiters);
+        if requested {
+            renotify_later(Arc::downgrade(self), id, 0);
+        }
+        id
+    }
+
+    /// Removes signal entry `id`, waiting out a signal being sent.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn remove_signal(&self, id: u64) {
+        self.deregister(id);
+    }
+
     /// Links `child` so that a request here requests it too (invariant 7).
     pub(crate) fn add_child(self: &Arc<Self>, child: &Arc<Scope>) {
         let mut waiters = lock(&self.waiters);
@@ -465,39 +541,45 @@ impl Scope {
             .any(|(entry, _)| *entry == id)
     }
 
-    /// Releases `waiters`, then notifies `condvars`, all found in it
-    /// (invariant 3).
-    fn notify_outside(
+    /// Releases `waiters`, then performs `actions`, all found in it
+    /// (invariants 3 and 8).
+    fn outside_lock(
         &self,
         waiters: MutexGuard<'_, Waiters>,
-        condvars: impl ExactSizeIterator<Item = CondvarRef>,
+        actions: impl Iterator<Item = Outside>,
     ) {
-        if condvars.len() == 0 {
+        let mut actions = actions.peekable();
+        if actions.peek().is_none() {
             return;
         }
         // Relaxed: raised under the lock, which orders it before any later
         // deregistration's read.
         self.notifying.fetch_add(1, Ordering::Relaxed);
         drop(waiters);
-        for condvar in condvars {
+        for action in actions {
             // SAFETY: `notifying` was raised under the lock while the entry
             // was present, and is lowered only below.
-            unsafe { condvar.notify_all() };
+            unsafe { action.perform() };
         }
-        // Release: the notifications happen before a deregistering wait's
-        // acquire load sees the count drop.
+        // Release: the actions happen before a deregistering wait's acquire
+        // load sees the count drop.
         self.notifying.fetch_sub(1, Ordering::Release);
     }
 
-    /// Notifies the condvar of entry `id` again; `false` once it is gone.
+    /// Notifies the condvar of entry `id` again, or signals its thread again
+    /// while a request is pending; `false` once there is nothing to do.
     fn renotify(&self, id: u64) -> bool {
         let waiters = lock(&self.waiters);
-        let condvar = waiters.entries.iter().find_map(|(entry, wake)| match wake {
-            Wake::Notify(condvar) if *entry == id => Some(*condvar),
+        let action = waiters.entries.iter().find_map(|(entry, wake)| match wake {
+            Wake::Notify(condvar) if *entry == id => Some(Outside::Notify(*condvar)),
+            #[cfg(target_os = "linux")]
+            Wake::Signal(thread) if *entry == id && self.is_requested() => {
+                Some(Outside::Signal(*thread))
+            }
             _ => None,
         });
-        self.notify_outside(waiters, condvar.into_iter());
-        condvar.is_some()
+        self.outside_lock(waiters, action.into_iter());
+        action.is_some()
     }
 
     fn register(&self, wake: Wake) -> u64 {
@@ -515,9 +597,13 @@ impl Scope {
         };
         let (_, wake) = waiters.entries.swap_remove(index);
         drop(waiters);
-        if let Wake::Notify(_) = wake {
-            // Invariant 3: a requester may still be notifying the condvar. It
-            // is inside one `notify_all` call, so this is a short wait.
+        let outside = matches!(wake, Wake::Notify(_));
+        #[cfg(target_os = "linux")]
+        let outside = outside || matches!(wake, Wake::Signal(_));
+        if outside {
+            // Invariants 3 and 8: a requester may still be notifying the
+            // condvar or signalling the thread. It is inside one call, so
+            // this is a short wait.
             // Acquire: pairs with the release that lowers the count.
             while self.notifying.load(Ordering::Acquire) != 0 {
                 thread::yield_now();

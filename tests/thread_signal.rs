@@ -1,0 +1,92 @@
+//! `io::signal_on_interrupt` (Linux): plain blocking system calls end with
+//! `EINTR` on a request, never inside a critical section, and nothing is
+//! signalled after the mode is off or the thread is gone.
+
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::io::{self, Read, Write};
+use std::time::Duration;
+
+use common::{Rng, join_within};
+use interrupt::ThreadExit;
+use interrupt::io::signal_on_interrupt;
+
+#[test]
+fn a_plain_std_read_ends_with_eintr_on_a_request() {
+    let (mut reader, _writer) = io::pipe().unwrap();
+    let worker = interrupt::spawn(move || {
+        signal_on_interrupt(true).unwrap();
+        let plain = reader.read(&mut [0; 8]);
+        (plain.map_err(|e| e.kind()), interrupt::check())
+    });
+    std::thread::sleep(Duration::from_millis(20));
+    worker.interrupt();
+    let (plain, check) = join_within(worker, "reader").unwrap();
+    assert_eq!(plain, Err(io::ErrorKind::Interrupted));
+    assert!(check.is_err());
+}
+
+#[test]
+fn a_request_at_any_moment_ends_a_loop_of_plain_reads() {
+    let mut rng = Rng::new(23);
+    for _ in 0..200 {
+        let (mut reader, writer) = io::pipe().unwrap();
+        let worker = interrupt::spawn(move || -> Result<(), ThreadExit> {
+            signal_on_interrupt(true).unwrap();
+            loop {
+                // As C code would: retry until told to stop.
+                if let Err(error) = reader.read(&mut [0; 8]) {
+                    assert_eq!(error.kind(), io::ErrorKind::Interrupted);
+                }
+                interrupt::check()?;
+            }
+        });
+        rng.spin(20_000);
+        worker.interrupt();
+        assert!(join_within(worker, "reader").unwrap().is_err());
+        drop(writer);
+    }
+}
+
+#[test]
+fn a_read_inside_a_critical_section_runs_to_its_end() {
+    let (mut reader, mut writer) = io::pipe().unwrap();
+    let worker = interrupt::spawn(move || {
+        signal_on_interrupt(true).unwrap();
+        let section = interrupt::critical_section();
+        let mut buffer = [0; 8];
+        let read = reader.read(&mut buffer).map(|n| buffer[..n].to_vec());
+        drop(section);
+        (read.map_err(|e| e.kind()), interrupt::check())
+    });
+    std::thread::sleep(Duration::from_millis(20));
+    worker.interrupt();
+    std::thread::sleep(Duration::from_millis(50)); // signals are re-sent meanwhile
+    writer.write_all(b"data").unwrap();
+    let (read, check) = join_within(worker, "reader").unwrap();
+    assert_eq!(read, Ok(b"data".to_vec()));
+    assert!(check.is_err(), "delivered after the section");
+}
+
+#[test]
+fn nothing_is_signalled_once_the_mode_is_off_or_the_thread_is_gone() {
+    let (mut reader, mut writer) = io::pipe().unwrap();
+    let worker = interrupt::spawn(move || {
+        signal_on_interrupt(true).unwrap();
+        signal_on_interrupt(false).unwrap();
+        let mut buffer = [0; 8];
+        reader.read(&mut buffer).map(|n| buffer[..n].to_vec())
+    });
+    std::thread::sleep(Duration::from_millis(20));
+    worker.interrupt();
+    std::thread::sleep(Duration::from_millis(50));
+    writer.write_all(b"late").unwrap();
+    assert_eq!(join_within(worker, "reader").unwrap().unwrap(), b"late");
+
+    let exited = interrupt::spawn(|| signal_on_interrupt(true).unwrap());
+    let handle = exited.handle().clone();
+    join_within(exited, "exiting thread").unwrap();
+    handle.interrupt(); // the thread removed its entry as it exited
+}
