@@ -34,7 +34,10 @@
 //! 5. A task's waker sits in `waker`, an `AtomicWaker`, so that the poll path
 //!    takes no lock. A poll registers its waker before it reads the flag; a
 //!    request wakes the slot after it sets the flag.
-//! 6. An `on_interrupt` callback is taken out of the list by the requester
+//! 6. (Waits keep entries of their own kinds rather than boxed callbacks:
+//!    a wait then allocates nothing, its wake-up runs outside the lock
+//!    without a `Running` hand-off, and a condvar gets the confirmation of
+//!    invariant 4.) An `on_interrupt` callback is taken out of the list by the requester
 //!    that runs it, under the lock, and replaced by a `Running` entry until
 //!    it returns; so it runs exactly once, and the guard's `Drop` can tell
 //!    "never ran" (entry present: remove it), "running on another thread"
