@@ -74,8 +74,8 @@ use atomic_waker::AtomicWaker;
 use crate::exit::{Cause, ThreadExit};
 use crate::registry;
 use crate::sync::{
-    Arc, AtomicU64, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, PoisonError, Weak, fence,
-    lock,
+    Arc, AtomicU32, AtomicU64, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, PoisonError,
+    Weak, fence, lock,
 };
 #[cfg(target_os = "linux")]
 use crate::thread_signal::ThreadSignal;
@@ -145,6 +145,9 @@ pub(crate) struct Scope {
     /// Condvar notifications in progress outside the `waiters` lock
     /// (invariant 3).
     notifying: AtomicUsize,
+    /// Counts condvar waits leaving, so that a requester confirming a
+    /// wake-up (invariant 4) can watch without taking the lock.
+    departures: AtomicU32,
     id: u64,
     slot: usize,
     waiters: Mutex<Waiters>,
@@ -231,6 +234,7 @@ impl Scope {
         Scope {
             state: AtomicU64::new(0),
             notifying: AtomicUsize::new(0),
+            departures: AtomicU32::new(0),
             // Relaxed: ids only need to be unique, not ordered with anything.
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             slot,
@@ -392,6 +396,9 @@ impl Scope {
                 Wake::Signal(thread) => signals.push((*id, *thread)),
             }
         }
+        // Taken before the notifications, so that a wait leaving right after
+        // one is seen leaving (invariant 4).
+        let departures = self.departures.load(Ordering::Acquire);
         #[cfg(not(target_os = "linux"))]
         let signals: [(u64, ()); 0] = [];
         let outside = notify.iter().map(|&(_, condvar)| Outside::Notify(condvar));
@@ -404,9 +411,11 @@ impl Scope {
         for thread in unpark {
             thread.unpark();
         }
-        notified
-            .waits
-            .extend(notify.into_iter().map(|(id, _)| (Arc::clone(self), id)));
+        notified.waits.extend(
+            notify
+                .into_iter()
+                .map(|(id, _)| (Arc::clone(self), id, departures)),
+        );
         for child in children.iter().filter_map(Weak::upgrade) {
             child.request_into(Cause::Parent, notified);
         }
@@ -601,6 +610,11 @@ impl Scope {
         let (_, wake) = waiters.entries.swap_remove(index);
         drop(waiters);
         let outside = matches!(wake, Wake::Notify(_));
+        if outside {
+            // Release: the entry's removal happens before a confirming
+            // requester's acquire load sees the count change.
+            self.departures.fetch_add(1, Ordering::Release);
+        }
         #[cfg(target_os = "linux")]
         let outside = outside || matches!(wake, Wake::Signal(_));
         if outside {
@@ -656,7 +670,9 @@ fn callback_done() {
 /// Condvar waits that a request notified, to be confirmed (invariant 4).
 #[derive(Default)]
 pub(crate) struct Notified {
-    waits: Vec<(Arc<Scope>, u64)>,
+    /// Each wait's scope, entry, and the scope's departure count taken
+    /// before the notification.
+    waits: Vec<(Arc<Scope>, u64, u32)>,
 }
 
 impl Notified {
@@ -668,13 +684,22 @@ impl Notified {
         }
         let deadline = Instant::now() + CONFIRM_WINDOW;
         loop {
-            self.waits.retain(|(scope, id)| scope.has_entry(*id));
+            // The lock is taken only once a wait of the scope has left, so
+            // a woken wait does not find it taken by this loop.
+            self.waits.retain_mut(|(scope, id, seen)| {
+                let departures = scope.departures.load(Ordering::Acquire);
+                if departures == *seen {
+                    return true;
+                }
+                *seen = departures;
+                scope.has_entry(*id)
+            });
             if self.waits.is_empty() || Instant::now() >= deadline {
                 break;
             }
             thread::yield_now();
         }
-        for (scope, id) in self.waits {
+        for (scope, id, _) in self.waits {
             if scope.renotify(id) {
                 renotify_later(Arc::downgrade(&scope), id, 0);
             }
