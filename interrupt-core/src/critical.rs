@@ -66,6 +66,26 @@ pub struct CriticalGuard {
     _not_send: PhantomData<*const ThreadBound>,
 }
 
+/// Names why a [`CriticalGuard`] is not `Send` in the compiler's error when
+/// one is moved to another thread.
+struct ThreadBound;
+
+impl Drop for CriticalGuard {
+    fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        crate::thread_signal::exit_critical();
+        self.scope.exit_critical();
+    }
+}
+
+impl fmt::Debug for CriticalGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CriticalGuard")
+            .field("scope", &self.scope.id())
+            .finish_non_exhaustive()
+    }
+}
+
 /// The guard of a `critical!` block that contains `.await`: the section
 /// belongs to the task, which may move between threads at each await, so
 /// this guard is `Send`. Not public API.
@@ -95,25 +115,5 @@ impl fmt::Debug for TaskCriticalGuard {
         f.debug_struct("TaskCriticalGuard")
             .field("scope", &self.scope.id())
             .finish()
-    }
-}
-
-/// Names why a [`CriticalGuard`] is not `Send` in the compiler's error when
-/// one is moved to another thread.
-struct ThreadBound;
-
-impl Drop for CriticalGuard {
-    fn drop(&mut self) {
-        #[cfg(target_os = "linux")]
-        crate::thread_signal::exit_critical();
-        self.scope.exit_critical();
-    }
-}
-
-impl fmt::Debug for CriticalGuard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CriticalGuard")
-            .field("scope", &self.scope.id())
-            .finish_non_exhaustive()
     }
 }
