@@ -75,10 +75,10 @@ pub use interrupt_macros::{critical, interruptible};
 
 #[doc(inline)]
 pub use interrupt_core::{
-    Builder, Cause, CriticalGuard, FutureExt, InterruptHandle, JoinError, JoinHandle, ThreadExit,
-    WithInterrupt, catch_exit, check, clear, critical_section, current, interrupt_all,
-    interruption_requested, live_scopes, park, park_timeout, sleep, spawn, wait, wait_timeout,
-    wait_while,
+    Builder, Cause, CriticalGuard, Deadline, FutureExt, InterruptHandle, JoinError, JoinHandle,
+    JoinInterrupted, OnInterrupt, ShutdownReport, Straggler, ThreadExit, WithInterrupt, catch_exit,
+    check, clear, critical_section, current, interrupt_all, interruption_requested, live_scopes,
+    park, park_timeout, shutdown, sleep, spawn, wait, wait_timeout, wait_while,
 };
 
 #[cfg(feature = "crossbeam")]

@@ -248,8 +248,13 @@ impl Scope {
 
     /// A new scope in the process-wide registry; it leaves the registry when
     /// the last `Arc` to it is dropped.
+    /// Once a shutdown has begun, it starts requested (`Cause::All`).
     pub(crate) fn new_registered() -> Arc<Scope> {
-        Arc::new_cyclic(|weak| Scope::with_slot(registry::insert(weak.clone())))
+        let scope = Arc::new_cyclic(|weak| Scope::with_slot(registry::insert(weak.clone())));
+        if crate::shutdown::shutting_down() {
+            scope.request(Cause::All);
+        }
+        scope
     }
 
     /// A new scope outside the registry (for threads that are exiting).

@@ -4,7 +4,9 @@
 //! never from `std` directly, so that the concurrency model can be checked by
 //! swapping these definitions for instrumented ones.
 
-pub(crate) use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering, fence};
+pub(crate) use std::sync::atomic::{
+    AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence,
+};
 pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 
 /// Locks `mutex`, ignoring poisoning.

@@ -11,7 +11,8 @@ use crate::current;
 use crate::exit::ThreadExit;
 use crate::handle::InterruptHandle;
 use crate::scope::Scope;
-use crate::sync::{Arc, Condvar, Mutex, lock};
+use crate::shutdown::ThreadRecord;
+use crate::sync::{Arc, lock};
 
 /// Spawns a thread whose scope is registered before it starts running, like
 /// [`std::thread::spawn`].
@@ -60,6 +61,8 @@ where
 #[derive(Debug)]
 pub struct Builder {
     inner: std_thread::Builder,
+    /// A copy of the name, for shutdown reports.
+    name: Option<String>,
 }
 
 impl Builder {
@@ -76,6 +79,7 @@ impl Builder {
     pub fn new() -> Self {
         Self {
             inner: std_thread::Builder::new(),
+            name: None,
         }
     }
 
@@ -93,7 +97,8 @@ impl Builder {
     #[must_use]
     pub fn name(self, name: String) -> Self {
         Self {
-            inner: self.inner.name(name),
+            inner: self.inner.name(name.clone()),
+            name: Some(name),
         }
     }
 
@@ -110,6 +115,7 @@ impl Builder {
     pub fn stack_size(self, size: usize) -> Self {
         Self {
             inner: self.inner.stack_size(size),
+            name: self.name,
         }
     }
 
@@ -134,18 +140,25 @@ impl Builder {
     {
         let scope = Scope::new_registered();
         let handle = InterruptHandle::from_scope(Arc::clone(&scope));
-        let finished = Arc::new(Finished::default());
-        let signal = SignalFinished(Arc::clone(&finished));
-        let inner = self.inner.spawn(move || {
-            let _signal = signal; // also when `f` unwinds
+        let record = ThreadRecord::register(self.name, &scope);
+        let finish = FinishOnDrop(Arc::clone(&record));
+        let spawned = self.inner.spawn(move || {
+            let finish = finish; // also when `f` unwinds
+            finish.0.started();
             current::adopt(scope);
             f()
-        })?;
-        Ok(JoinHandle {
-            inner,
-            handle,
-            finished,
-        })
+        });
+        match spawned {
+            Ok(inner) => Ok(JoinHandle {
+                inner,
+                handle,
+                record,
+            }),
+            Err(error) => {
+                record.finish();
+                Err(error)
+            }
+        }
     }
 }
 
@@ -172,23 +185,15 @@ impl Default for Builder {
 pub struct JoinHandle<T> {
     inner: std_thread::JoinHandle<T>,
     handle: InterruptHandle,
-    finished: Arc<Finished>,
+    record: Arc<ThreadRecord>,
 }
 
-/// Set when a spawned thread's closure has returned or unwound.
-#[derive(Default)]
-struct Finished {
-    done: Mutex<bool>,
-    changed: Condvar,
-}
+/// Finishes the thread's record when dropped at the end of its closure.
+struct FinishOnDrop(Arc<ThreadRecord>);
 
-/// Sets [`Finished`] when dropped at the end of the thread's closure.
-struct SignalFinished(Arc<Finished>);
-
-impl Drop for SignalFinished {
+impl Drop for FinishOnDrop {
     fn drop(&mut self) {
-        *lock(&self.0.done) = true;
-        self.0.changed.notify_all();
+        self.0.finish();
     }
 }
 
@@ -310,9 +315,9 @@ impl<T> JoinHandle<T> {
     /// assert!(slow.join().unwrap().is_err());
     /// ```
     pub fn join_interruptible(self) -> Result<Result<T, JoinError>, JoinInterrupted<T>> {
-        let finished = Arc::clone(&self.finished);
-        let waited =
-            crate::condvar::wait_while(&finished.changed, lock(&finished.done), |done| !*done);
+        let record = Arc::clone(&self.record);
+        let (done, changed) = record.done();
+        let waited = crate::condvar::wait_while(changed, lock(done), |done| !*done);
         match waited {
             Ok(done) => {
                 drop(done);
@@ -408,7 +413,7 @@ impl<T> fmt::Debug for JoinHandle<T> {
         f.debug_struct("JoinHandle")
             .field("thread", self.inner.thread())
             .field("handle", &self.handle)
-            .field("finished", &*lock(&self.finished.done))
+            .field("finished", &*lock(self.record.done().0))
             .finish()
     }
 }

@@ -1,0 +1,306 @@
+//! Orderly shutdown: [`shutdown`] requests every scope, waits for the
+//! threads made by [`spawn`](crate::spawn) and reports the ones that did not
+//! stop.
+//!
+//! # Invariants
+//!
+//! 1. Every thread made by `spawn` has a [`ThreadRecord`] in `THREADS` from
+//!    before it runs until its closure has returned or unwound; the record
+//!    marks itself done and leaves the table then.
+//! 2. Once a shutdown has begun, every new registered scope starts with a
+//!    request (`Cause::All`): the flag is set before the scopes are
+//!    requested, so a scope made meanwhile is either requested by the
+//!    shutdown or starts requested.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
+
+use crate::handle::interrupt_all;
+use crate::scope::Scope;
+use crate::sync::{Arc, AtomicBool, AtomicU64, Condvar, Mutex, Ordering, PoisonError, Weak, lock};
+
+static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
+static THREADS: Mutex<BTreeMap<u64, Arc<ThreadRecord>>> = Mutex::new(BTreeMap::new());
+static NEXT_RECORD: AtomicU64 = AtomicU64::new(0);
+
+/// Has a shutdown begun (invariant 2)?
+pub(crate) fn shutting_down() -> bool {
+    // Acquire: pairs with the store in `shutdown`.
+    SHUTTING_DOWN.load(Ordering::Acquire)
+}
+
+/// A thread made by `spawn`, for `shutdown` and `join_interruptible`.
+pub(crate) struct ThreadRecord {
+    key: u64,
+    name: Option<String>,
+    scope: Weak<Scope>,
+    /// Set by the thread itself as it starts, so `shutdown` can skip its
+    /// caller.
+    thread: Mutex<Option<ThreadId>>,
+    done: Mutex<bool>,
+    changed: Condvar,
+}
+
+impl ThreadRecord {
+    /// A record for a thread about to be spawned, in the table
+    /// (invariant 1).
+    pub(crate) fn register(name: Option<String>, scope: &Arc<Scope>) -> Arc<Self> {
+        let record = Arc::new(ThreadRecord {
+            // Relaxed: keys only need to be unique.
+            key: NEXT_RECORD.fetch_add(1, Ordering::Relaxed),
+            name,
+            scope: Arc::downgrade(scope),
+            thread: Mutex::new(None),
+            done: Mutex::new(false),
+            changed: Condvar::new(),
+        });
+        lock(&THREADS).insert(record.key, Arc::clone(&record));
+        record
+    }
+
+    /// Called on the thread as it starts.
+    pub(crate) fn started(&self) {
+        *lock(&self.thread) = Some(thread::current().id());
+    }
+
+    /// Marks the thread done and takes the record out of the table; also
+    /// for a thread that could not be spawned.
+    pub(crate) fn finish(&self) {
+        lock(&THREADS).remove(&self.key);
+        *lock(&self.done) = true;
+        self.changed.notify_all();
+    }
+
+    /// The `done` flag and its condvar, for waiting on the thread.
+    pub(crate) fn done(&self) -> (&Mutex<bool>, &Condvar) {
+        (&self.done, &self.changed)
+    }
+
+    /// Waits for the thread until `deadline` (`None`: for as long as it
+    /// takes); whether it finished.
+    fn wait_until(&self, deadline: Option<Instant>) -> bool {
+        let mut done = lock(&self.done);
+        while !*done {
+            done = match deadline {
+                None => self
+                    .changed
+                    .wait(done)
+                    .unwrap_or_else(PoisonError::into_inner),
+                Some(deadline) => {
+                    let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                        return false;
+                    };
+                    self.changed
+                        .wait_timeout(done, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+            };
+        }
+        true
+    }
+}
+
+/// Interrupts every scope, waits up to `grace` for every thread made by
+/// [`spawn`](crate::spawn) to finish, and reports the ones that did not.
+///
+/// From the moment it is called, every new scope (a thread's, a task's, a
+/// child's) starts already requested with [`Cause::All`](crate::Cause::All),
+/// so work started during the shutdown stops at once. The calling thread's
+/// own scope is requested too, and the caller is not waited for. Waiting is
+/// not an interruption point: a shutdown runs to its end.
+///
+/// Threads made with `std::thread::spawn` are interrupted but not waited
+/// for (there is no handle to them here).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let worker = interrupt_core::Builder::new()
+///     .name("poller".into())
+///     .spawn(|| interrupt_core::sleep(Duration::from_secs(60)))?;
+/// let report = interrupt_core::shutdown(Duration::from_secs(5));
+/// assert!(report.is_clean(), "{report}");
+/// assert!(worker.join().unwrap().is_err());
+/// // From now on, new scopes start interrupted.
+/// assert!(interrupt_core::InterruptHandle::new().is_interrupted());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[must_use = "the report says which threads did not stop"]
+pub fn shutdown(grace: Duration) -> ShutdownReport {
+    // Release: pairs with `shutting_down`; set before the requests
+    // (invariant 2).
+    SHUTTING_DOWN.store(true, Ordering::Release);
+    let asked = Instant::now();
+    interrupt_all();
+    let me = thread::current().id();
+    let records: Vec<Arc<ThreadRecord>> = lock(&THREADS)
+        .values()
+        .filter(|record| *lock(&record.thread) != Some(me))
+        .cloned()
+        .collect();
+    // `None`: a grace too long to represent waits for as long as it takes.
+    let deadline = asked.checked_add(grace);
+    let stragglers = records
+        .iter()
+        .filter(|record| !record.wait_until(deadline))
+        .map(|record| Straggler {
+            name: record.name.clone(),
+            in_critical: record
+                .scope
+                .upgrade()
+                .is_some_and(|scope| scope.in_critical()),
+            requested_for: asked.elapsed(),
+        })
+        .collect();
+    ShutdownReport {
+        threads: records.len(),
+        grace,
+        stragglers,
+    }
+}
+
+/// What [`shutdown`] found: the threads that did not stop in time.
+///
+/// Its `Display` is a readable summary, one line per straggler.
+///
+/// # Examples
+///
+/// ```
+/// let report = interrupt_core::shutdown(std::time::Duration::from_millis(100));
+/// if !report.is_clean() {
+///     eprintln!("{report}");
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct ShutdownReport {
+    threads: usize,
+    grace: Duration,
+    stragglers: Vec<Straggler>,
+}
+
+impl ShutdownReport {
+    /// Did every thread made by `spawn` stop within the grace period?
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(interrupt_core::shutdown(std::time::Duration::from_secs(1)).is_clean());
+    /// ```
+    #[must_use]
+    pub fn is_clean(&self) -> bool {
+        self.stragglers.is_empty()
+    }
+
+    /// The threads that were still running when the grace period ended.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let report = interrupt_core::shutdown(std::time::Duration::from_secs(1));
+    /// for straggler in report.stragglers() {
+    ///     eprintln!("{} did not stop", straggler.name().unwrap_or("a thread"));
+    /// }
+    /// ```
+    #[must_use]
+    pub fn stragglers(&self) -> &[Straggler] {
+        &self.stragglers
+    }
+}
+
+impl fmt::Display for ShutdownReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_clean() {
+            return write!(f, "shutdown: all {} threads stopped", self.threads);
+        }
+        write!(
+            f,
+            "shutdown: {} of {} threads did not stop within {:?}:",
+            self.stragglers.len(),
+            self.threads,
+            self.grace
+        )?;
+        for straggler in &self.stragglers {
+            write!(f, "\n  - {straggler}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A thread that did not stop within a shutdown's grace period.
+///
+/// # Examples
+///
+/// ```
+/// let report = interrupt_core::shutdown(std::time::Duration::from_secs(1));
+/// for straggler in report.stragglers() {
+///     println!("{straggler}"); // e.g. `flusher (in a critical section, asked 1.0s ago)`
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Straggler {
+    name: Option<String>,
+    in_critical: bool,
+    requested_for: Duration,
+}
+
+impl Straggler {
+    /// The thread's name, if it was given one with
+    /// [`Builder::name`](crate::Builder::name).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let report = interrupt_core::shutdown(std::time::Duration::from_secs(1));
+    /// let names: Vec<&str> = report.stragglers().iter().filter_map(|s| s.name()).collect();
+    /// # assert!(names.is_empty());
+    /// ```
+    #[must_use]
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Was it inside a critical section when the report was made?
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let report = interrupt_core::shutdown(std::time::Duration::from_secs(1));
+    /// let busy = report.stragglers().iter().filter(|s| s.in_critical()).count();
+    /// # assert_eq!(busy, 0);
+    /// ```
+    #[must_use]
+    pub fn in_critical(&self) -> bool {
+        self.in_critical
+    }
+
+    /// How long ago it was asked to stop, when the report was made.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let report = interrupt_core::shutdown(std::time::Duration::from_secs(1));
+    /// let longest = report.stragglers().iter().map(|s| s.requested_for()).max();
+    /// # assert!(longest.is_none());
+    /// ```
+    #[must_use]
+    pub fn requested_for(&self) -> Duration {
+        self.requested_for
+    }
+}
+
+impl fmt::Display for Straggler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name.as_deref().unwrap_or("<unnamed thread>"))?;
+        let section = if self.in_critical {
+            "in a critical section, "
+        } else {
+            ""
+        };
+        write!(f, " ({section}asked {:.1?} ago)", self.requested_for)
+    }
+}
