@@ -89,6 +89,10 @@ pub use interrupt_core::channel;
 #[doc(inline)]
 pub use interrupt_core::io;
 
+#[cfg(all(unix, feature = "signals"))]
+#[doc(inline)]
+pub use interrupt_core::signals;
+
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

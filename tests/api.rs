@@ -15,6 +15,9 @@ use interrupt::io::Interruptible;
 #[cfg(target_os = "linux")]
 use interrupt::io::signal_on_interrupt;
 
+#[cfg(all(unix, feature = "signals"))]
+use interrupt::signals::{SecondSignal, Signals, SignalsHandle, install};
+
 #[cfg(feature = "crossbeam")]
 use interrupt::channel::{RecvError, RecvTimeoutError, recv, recv_timeout};
 

@@ -202,9 +202,14 @@ impl fmt::Debug for InterruptHandle {
 /// # interrupt_core::clear();
 /// ```
 pub fn interrupt_all() {
+    interrupt_all_with(Cause::All);
+}
+
+/// [`interrupt_all`] with another cause (a signal's).
+pub(crate) fn interrupt_all_with(cause: Cause) {
     let mut notified = Notified::default();
     for scope in registry::snapshot() {
-        scope.request_into(Cause::All, &mut notified);
+        scope.request_into(cause, &mut notified);
     }
     notified.confirm();
 }

@@ -57,6 +57,9 @@ mod park;
 mod registry;
 mod scope;
 mod shutdown;
+#[cfg(all(unix, feature = "signals"))]
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "signals"))))]
+pub mod signals;
 mod sleep;
 mod sync;
 mod thread;

@@ -1,0 +1,346 @@
+//! Termination signals as requests (unix, feature `signals`):
+//! [`install`] and the [`Signals`] builder.
+//!
+//! On Windows there is no such module yet: Ctrl-C there ends the process as
+//! usual. Call [`interrupt_all`](crate::interrupt_all) from a console
+//! handler of your own to get the same effect.
+//!
+//! # Invariants
+//!
+//! 1. The signal handlers do only async-signal-safe work: `signal-hook`'s
+//!    self-pipe write, an atomic load, and `_exit`. Requesting the scopes
+//!    happens on the `interrupt-signals` thread.
+//! 2. Handlers are chained through `signal-hook-registry`: handlers that
+//!    other code installed before or after keep running.
+//! 3. A signal that was ignored when `install` ran (`nohup`, `trap '' HUP`)
+//!    stays ignored: no handler is installed for it.
+
+use std::fmt;
+use std::io;
+use std::sync::OnceLock;
+use std::thread;
+
+use signal_hook::SigId;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::iterator::Signals as SignalStream;
+use signal_hook::iterator::backend::Handle as StreamHandle;
+use signal_hook::low_level;
+
+use crate::exit::Cause;
+use crate::handle::interrupt_all_with;
+use crate::sync::{Arc, AtomicBool, Mutex, Ordering, lock};
+
+/// Installs the default handling: SIGINT, SIGTERM and SIGHUP request every
+/// live scope with [`Cause::Signal`]; a second one of them, while the first
+/// is being handled, exits the process at once with status 128 + its
+/// number (130 for SIGINT). The same as `Signals::new().install()`.
+///
+/// # Errors
+///
+/// The operating system's error if a handler or the signal thread cannot be
+/// set up.
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// fn main() -> std::io::Result<()> {
+///     let _signals = interrupt_core::signals::install()?;
+///     let worker = interrupt_core::spawn(|| loop {
+///         interrupt_core::sleep(Duration::from_secs(1))?; // Ctrl-C ends this
+///     });
+///     let stopped: Result<(), interrupt_core::ThreadExit> = worker.join().unwrap();
+///     println!("worker stopped: {}", stopped.unwrap_err());
+///     Ok(())
+/// }
+/// ```
+pub fn install() -> io::Result<SignalsHandle> {
+    Signals::new().install()
+}
+
+/// What a second signal does while the first is being handled.
+#[non_exhaustive]
+pub enum SecondSignal {
+    /// Exit at once, from the signal handler, with status 128 + the
+    /// signal's number (130 for SIGINT, 143 for SIGTERM). The default.
+    Exit,
+    /// Nothing more: the shutdown goes on.
+    Ignore,
+    /// Call this on the signal thread, with the signal's number: to
+    /// escalate in your own way (a supervisor kills its children, say).
+    Run(Box<dyn Fn(i32) + Send + Sync>),
+}
+
+impl fmt::Debug for SecondSignal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecondSignal::Exit => f.write_str("Exit"),
+            SecondSignal::Ignore => f.write_str("Ignore"),
+            SecondSignal::Run(_) => f.write_str("Run(..)"),
+        }
+    }
+}
+
+/// Chooses the signals and what a second one does; then [`install`](Signals::install).
+///
+/// # Examples
+///
+/// ```
+/// use interrupt_core::signals::{SecondSignal, Signals};
+///
+/// const SIGTERM: i32 = 15;
+/// let handle = Signals::new()
+///     .signals(&[SIGTERM])
+///     .on_second(SecondSignal::Run(Box::new(|signal| eprintln!("signal {signal} again"))))
+///     .install()?;
+/// handle.uninstall();
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+#[must_use = "nothing is installed until `install` is called"]
+pub struct Signals {
+    signals: Vec<i32>,
+    second: SecondSignal,
+}
+
+impl Default for Signals {
+    /// The same as [`Signals::new`].
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Signals {
+    /// SIGINT, SIGTERM and SIGHUP; a second one exits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let signals = interrupt_core::signals::Signals::new();
+    /// # drop(signals);
+    /// ```
+    pub fn new() -> Self {
+        Self {
+            signals: vec![SIGINT, SIGTERM, SIGHUP],
+            second: SecondSignal::Exit,
+        }
+    }
+
+    /// Handles these signals instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let signals = interrupt_core::signals::Signals::new().signals(&[2, 15]); // SIGINT, SIGTERM
+    /// # drop(signals);
+    /// ```
+    pub fn signals(mut self, signals: &[i32]) -> Self {
+        self.signals = signals.to_vec();
+        self
+    }
+
+    /// What a second signal does while the first is being handled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use interrupt_core::signals::{SecondSignal, Signals};
+    ///
+    /// let signals = Signals::new().on_second(SecondSignal::Ignore);
+    /// # drop(signals);
+    /// ```
+    pub fn on_second(mut self, second: SecondSignal) -> Self {
+        self.second = second;
+        self
+    }
+
+    /// Installs the handlers and starts the `interrupt-signals` thread.
+    ///
+    /// Installing while an installation is active changes nothing and
+    /// returns a handle to it. Signals ignored at this moment stay ignored.
+    ///
+    /// # Errors
+    ///
+    /// The operating system's error if a handler or the thread cannot be set
+    /// up.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let handle = interrupt_core::signals::Signals::new().install()?;
+    /// handle.uninstall();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn install(self) -> io::Result<SignalsHandle> {
+        let mut state = lock(state());
+        if state.active.is_none() {
+            // An earlier `uninstall` left default-action emulations behind
+            // for some signals: take those out first.
+            state.emulations.retain(|&(signal, id)| {
+                let handled = self.signals.contains(&signal);
+                if handled {
+                    low_level::unregister(id);
+                }
+                !handled
+            });
+            state.active = Some(Installation::new(self)?);
+        }
+        Ok(SignalsHandle { _private: () })
+    }
+}
+
+struct State {
+    active: Option<Installation>,
+    /// Default actions emulated after an `uninstall` (see `Installation::remove`).
+    emulations: Vec<(i32, SigId)>,
+}
+
+fn state() -> &'static Mutex<State> {
+    static STATE: OnceLock<Mutex<State>> = OnceLock::new();
+    STATE.get_or_init(|| {
+        Mutex::new(State {
+            active: None,
+            emulations: Vec::new(),
+        })
+    })
+}
+
+/// Lets a program take its handlers out again; dropping it leaves them in.
+///
+/// # Examples
+///
+/// ```
+/// let handle = interrupt_core::signals::install()?;
+/// handle.uninstall(); // SIGINT ends the process again, as before
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct SignalsHandle {
+    _private: (),
+}
+
+impl SignalsHandle {
+    /// Removes the handlers and stops the signal thread. A signal whose
+    /// action was the default before [`install`] gets its default action
+    /// back; handlers of other code stay.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// interrupt_core::signals::install()?.uninstall();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn uninstall(self) {
+        let mut state = lock(state());
+        if let Some(installation) = state.active.take() {
+            let emulations = installation.remove();
+            state.emulations.extend(emulations);
+        }
+    }
+}
+
+struct Installation {
+    registered: Vec<SigId>,
+    stream: StreamHandle,
+    thread: Option<thread::JoinHandle<()>>,
+    /// Signals whose action was the default before installing.
+    defaults: Vec<i32>,
+}
+
+impl Installation {
+    fn new(config: Signals) -> io::Result<Self> {
+        let Signals { signals, second } = config;
+        let mut defaults = Vec::new();
+        let mut handled = Vec::new();
+        for &signal in &signals {
+            match disposition(signal)? {
+                Disposition::Ignored => {} // invariant 3
+                Disposition::Default => {
+                    defaults.push(signal);
+                    handled.push(signal);
+                }
+                Disposition::Handled => handled.push(signal),
+            }
+        }
+        let armed = Arc::new(AtomicBool::new(false));
+        let mut registered = Vec::new();
+        if matches!(second, SecondSignal::Exit) {
+            // Registered first, so it runs before the signal thread hears
+            // of the signal; it exits only once the first signal armed it.
+            for &signal in &handled {
+                registered.push(signal_hook::flag::register_conditional_shutdown(
+                    signal,
+                    128 + signal,
+                    Arc::clone(&armed),
+                )?);
+            }
+        }
+        let mut stream = SignalStream::new(&handled)?;
+        let handle = stream.handle();
+        let thread = thread::Builder::new()
+            .name("interrupt-signals".into())
+            .spawn(move || {
+                for signal in stream.forever() {
+                    // SeqCst: the handler's load of `armed` is SeqCst too.
+                    if !armed.swap(true, Ordering::SeqCst) {
+                        interrupt_all_with(Cause::Signal(signal));
+                    } else if let SecondSignal::Run(action) = &second {
+                        action(signal);
+                    }
+                }
+            })?;
+        Ok(Self {
+            registered,
+            stream: handle,
+            thread: Some(thread),
+            defaults,
+        })
+    }
+
+    /// Takes the handlers out; returns the default-action emulations it
+    /// registered in their place.
+    fn remove(mut self) -> Vec<(i32, SigId)> {
+        for id in self.registered.drain(..) {
+            low_level::unregister(id);
+        }
+        self.stream.close();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        // The registry keeps its own handler installed: emulate the default
+        // action behind it, as if nothing had been installed.
+        let always = Arc::new(AtomicBool::new(true));
+        self.defaults
+            .iter()
+            .filter_map(|&signal| {
+                signal_hook::flag::register_conditional_default(signal, Arc::clone(&always))
+                    .ok()
+                    .map(|id| (signal, id))
+            })
+            .collect()
+    }
+}
+
+enum Disposition {
+    Default,
+    Ignored,
+    Handled,
+}
+
+/// The current action of `signal`.
+fn disposition(signal: i32) -> io::Result<Disposition> {
+    // SAFETY: `sigaction` is a plain C struct for which all zeroes is a
+    // valid value; it is only an out-parameter here.
+    let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: a null new action only reads the current one into `action`,
+    // a valid, writable struct.
+    if unsafe { libc::sigaction(signal, std::ptr::null(), &raw mut action) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(match action.sa_sigaction {
+        libc::SIG_DFL => Disposition::Default,
+        libc::SIG_IGN => Disposition::Ignored,
+        _ => Disposition::Handled,
+    })
+}
