@@ -135,14 +135,16 @@ pub fn shutdown(grace: Duration) -> ShutdownReport {
     // Release: pairs with `shutting_down`; set before the requests
     // (invariant 2).
     SHUTTING_DOWN.store(true, Ordering::Release);
-    let asked = Instant::now();
-    interrupt_all();
+    // The threads to wait for, taken before the requests: a thread that
+    // stops at once still counts as one that was asked.
     let me = thread::current().id();
     let records: Vec<Arc<ThreadRecord>> = lock(&THREADS)
         .values()
         .filter(|record| *lock(&record.thread) != Some(me))
         .cloned()
         .collect();
+    let asked = Instant::now();
+    interrupt_all();
     // `None`: a grace too long to represent waits for as long as it takes.
     let deadline = asked.checked_add(grace);
     let stragglers = records
