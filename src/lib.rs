@@ -71,7 +71,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 #[doc(inline)]
-pub use interrupt_macros::{critical, interruptible};
+pub use interrupt_macros::{critical, interruptible, main};
 
 #[doc(inline)]
 pub use interrupt_core::{
@@ -104,6 +104,7 @@ pub mod __private {
     //! in any release, and only `interrupt-macros` of the same version may
     //! use it.
     pub use interrupt_core::__private::{
-        AwaitPoint, Checkpoint, TaskCriticalGuard, critical_section, task_critical_section,
+        AwaitPoint, Checkpoint, TaskCriticalGuard, critical_section, main_finish, main_start,
+        task_critical_section,
     };
 }

@@ -8,5 +8,6 @@ fn ui() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("tests/ui/interruptible/*.rs");
     cases.compile_fail("tests/ui/critical/*.rs");
+    cases.compile_fail("tests/ui/main/*.rs");
     cases.pass("tests/ui/pass/*.rs");
 }

@@ -73,7 +73,7 @@ mod wake;
 pub mod __private {
     //! Not public API.
     pub use crate::critical::{TaskCriticalGuard, critical_section, task_critical_section};
-    pub use crate::private::{AwaitPoint, Checkpoint};
+    pub use crate::private::{AwaitPoint, Checkpoint, main_finish, main_start};
 }
 mod private;
 

@@ -132,6 +132,47 @@ impl<F: Future> Future for AwaitPoint<'_, F> {
     }
 }
 
+/// What `#[interrupt::main]` calls before the body: installs the signal
+/// handlers where the `signals` feature is on (a failure is reported on
+/// stderr and the program runs without them).
+#[doc(hidden)]
+pub fn main_start() {
+    #[cfg(all(unix, feature = "signals"))]
+    if let Err(error) = crate::signals::install() {
+        eprintln!("interrupt: signal handlers not installed: {error}");
+    }
+}
+
+/// What `#[interrupt::main]` calls after the body: shuts down within
+/// `grace`, then ends `main` as the body would have. Stragglers are
+/// reported on stderr and make the exit status non-zero (1).
+#[doc(hidden)]
+pub fn main_finish<R>(outcome: std::thread::Result<R>, grace: std::time::Duration) -> R {
+    let report = crate::shutdown::shutdown(grace);
+    if !report.is_clean() {
+        eprintln!("{report}");
+    }
+    match outcome {
+        Ok(value) if report.is_clean() => value,
+        Ok(value) => {
+            drop(value);
+            std::process::exit(1);
+        }
+        Err(payload) => match payload.downcast::<ThreadExit>() {
+            // The body unwound with a request (an unwinding checkpoint).
+            Ok(exit) => {
+                eprintln!("main stopped: {exit}");
+                let status = match exit.cause() {
+                    crate::exit::Cause::Signal(signal) => 128 + signal,
+                    _ => 1,
+                };
+                std::process::exit(status);
+            }
+            Err(panic) => std::panic::resume_unwind(panic),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

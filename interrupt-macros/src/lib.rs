@@ -1,5 +1,5 @@
 //! Procedural macros of the [`interrupt`](https://docs.rs/interrupt) crate:
-//! [`macro@interruptible`] and [`critical!`].
+//! [`macro@interruptible`], [`critical!`] and [`macro@main`].
 //!
 //! Use them through the facade crate, which re-exports them; the generated
 //! code names the runtime as `::interrupt::__private` (or `path::__private`
@@ -13,6 +13,7 @@
 mod args;
 mod critical;
 mod diag;
+mod entry;
 mod expand;
 mod item;
 mod rewrite;
@@ -287,4 +288,55 @@ pub fn interruptible(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn critical(input: TokenStream) -> TokenStream {
     critical::critical(input.into()).into()
+}
+
+/// Makes `fn main` shut down in order: installs the signal handlers, runs
+/// the body, then calls `interrupt::shutdown(grace)` before the process
+/// ends.
+///
+/// SIGINT, SIGTERM and SIGHUP then request every scope (with the default
+/// `signals` feature, on unix); a second one exits at once. Whether the
+/// body returns `Ok`, returns `Err` or panics, the shutdown runs (an
+/// ending `main` would otherwise kill every thread mid-work), and then
+/// `main` ends as the body would have: the same value, the same error, the
+/// same panic. If threads are still running when the grace period ends,
+/// the shutdown report goes to stderr and the exit status is 1.
+///
+/// Options: `grace = "5s"` (the default; also `"500ms"`, `"2m"`, `"1h"`)
+/// and `crate = path`. For `async fn main`, put your runtime's attribute
+/// below this one: `#[interrupt::main] #[tokio::main] async fn main()`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// #[interrupt::main(grace = "2s")]
+/// fn main() -> Result<(), interrupt::ThreadExit> {
+///     let worker = interrupt::spawn(|| -> Result<(), interrupt::ThreadExit> {
+///         loop {
+///             interrupt::sleep(Duration::from_millis(10))?; // stops on Ctrl-C, or at the end
+///         }
+///     });
+///     std::thread::sleep(Duration::from_millis(30));
+///     drop(worker); // the shutdown after the body stops and waits for it
+///     Ok(())
+/// }
+/// ```
+///
+/// It expands to roughly:
+///
+/// ```
+/// # fn body() -> Result<(), interrupt::ThreadExit> { Ok(()) }
+/// fn main() -> Result<(), interrupt::ThreadExit> {
+///     ::interrupt::__private::main_start();
+///     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+///         || -> Result<(), interrupt::ThreadExit> { body() },
+///     ));
+///     ::interrupt::__private::main_finish(outcome, std::time::Duration::from_millis(2000))
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, input: TokenStream) -> TokenStream {
+    entry::main(args.into(), input.into()).into()
 }

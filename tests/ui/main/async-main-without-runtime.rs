@@ -1,0 +1,2 @@
+#[interrupt::main]
+async fn main() {}

@@ -1,0 +1,2 @@
+#[interrupt::main(grace = "soon", grace = 5)]
+fn main() {}

@@ -1,0 +1,6 @@
+#[interrupt::main]
+fn start() {}
+
+fn main() {
+    start();
+}
