@@ -22,6 +22,7 @@ fn scenario() {
     let status = match name.as_str() {
         "workers" => workers(),
         "stuck" => stuck(),
+        "chained" => chained(),
         other => panic!("unknown scenario {other}"),
     };
     std::process::exit(status);
@@ -50,6 +51,27 @@ fn workers() -> i32 {
         let exit = worker.join().unwrap().unwrap_err();
         say(&format!("worker {n}: {:?}", exit.cause()));
     }
+    0
+}
+
+/// A handler that other code registered before `install` keeps running;
+/// installing twice changes nothing.
+fn chained() -> i32 {
+    let other = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGTERM, std::sync::Arc::clone(&other))
+        .unwrap();
+    let _signals = interrupt::signals::install().unwrap();
+    let _again = interrupt::signals::install().unwrap();
+    let worker = interrupt::spawn(|| -> Result<(), ThreadExit> {
+        loop {
+            interrupt::sleep(Duration::from_secs(1))?;
+        }
+    });
+    say("ready");
+    let exit = worker.join().unwrap().unwrap_err();
+    say(&format!("worker: {:?}", exit.cause()));
+    let ran = other.load(std::sync::atomic::Ordering::SeqCst);
+    say(&format!("other handler ran: {ran}"));
     0
 }
 
@@ -190,5 +212,14 @@ fn a_signal_ignored_at_start_stays_ignored() {
     child.signal("TERM");
     let report = child.expect("worker 0: ");
     assert_eq!(report, "worker 0: Signal(15)");
+    assert_eq!(child.wait().0.code(), Some(0));
+}
+
+#[test]
+fn handlers_of_other_code_keep_running_and_installing_twice_is_harmless() {
+    let mut child = Scenario::start("chained", false);
+    child.signal("TERM");
+    assert_eq!(child.expect("worker: "), "worker: Signal(15)");
+    assert_eq!(child.expect("other handler ran: "), "other handler ran: true");
     assert_eq!(child.wait().0.code(), Some(0));
 }
