@@ -220,6 +220,9 @@ fn handlers_of_other_code_keep_running_and_installing_twice_is_harmless() {
     let mut child = Scenario::start("chained", false);
     child.signal("TERM");
     assert_eq!(child.expect("worker: "), "worker: Signal(15)");
-    assert_eq!(child.expect("other handler ran: "), "other handler ran: true");
+    assert_eq!(
+        child.expect("other handler ran: "),
+        "other handler ran: true"
+    );
     assert_eq!(child.wait().0.code(), Some(0));
 }
