@@ -135,6 +135,156 @@ fn awaits(c: &mut Criterion) {
     group.finish();
 }
 
+/// 64 Ki numbers to sum: a loop LLVM vectorises when nothing checks in it.
+fn numbers() -> Vec<u32> {
+    (0..65_536)
+        .map(|n: u32| n.wrapping_mul(2_654_435_761) >> 7)
+        .collect()
+}
+
+fn sum_plain(data: &[u32]) -> u64 {
+    let mut total = 0;
+    for &x in data {
+        total += u64::from(x);
+    }
+    total
+}
+
+fn sum_hand_written(flag: &AtomicBool, data: &[u32]) -> Result<u64, ()> {
+    let mut total = 0;
+    for &x in data {
+        if flag.load(Ordering::Relaxed) {
+            return Err(());
+        }
+        total += u64::from(x);
+    }
+    Ok(total)
+}
+
+/// A checkpoint per element: the loop no longer vectorises.
+#[interruptible]
+fn sum_each(data: &[u32]) -> Result<u64, ThreadExit> {
+    let mut total = 0;
+    for &x in data {
+        total += u64::from(x);
+    }
+    Ok(total)
+}
+
+/// The documented layout: the inner loop left alone, a check per chunk.
+#[interruptible]
+fn sum_chunked(data: &[u32]) -> Result<u64, ThreadExit> {
+    let mut total = 0;
+    for chunk in data.chunks(4096) {
+        #[no_checkpoint]
+        for &x in chunk {
+            total += u64::from(x);
+        }
+    }
+    Ok(total)
+}
+
+fn vectorised(c: &mut Criterion) {
+    let data = numbers();
+    let flag = AtomicBool::new(false);
+    let mut group = c.benchmark_group("vectorised sum");
+    group.throughput(Throughput::Elements(data.len() as u64));
+    group.bench_function("no check", |b| b.iter(|| sum_plain(black_box(&data))));
+    group.bench_function("hand-written check per element", |b| {
+        b.iter(|| sum_hand_written(&flag, black_box(&data)));
+    });
+    group.bench_function("#[interruptible], check per element", |b| {
+        b.iter(|| sum_each(black_box(&data)));
+    });
+    group.bench_function("#[interruptible], #[no_checkpoint] inner loop", |b| {
+        b.iter(|| sum_chunked(black_box(&data)));
+    });
+    group.finish();
+}
+
+/// Starts `n` threads blocked in `block`, then measures, `iters` times,
+/// `wake` plus joining them all.
+fn fan_out_once<T>(
+    n: usize,
+    spawn: impl Fn() -> T,
+    wake: impl Fn(&[T]),
+    join: impl Fn(Vec<T>),
+) -> Duration {
+    let threads: Vec<T> = (0..n).map(|_| spawn()).collect();
+    // Long enough for every thread to be parked in the kernel.
+    thread::sleep(Duration::from_millis(20 + n as u64 / 20));
+    let start = Instant::now();
+    wake(&threads);
+    join(threads);
+    start.elapsed()
+}
+
+fn fan_out(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fan-out: stop N parked threads and join them");
+    group.sample_size(10);
+    for n in [8, 64, 512, 2048] {
+        group.bench_function(format!("hand-written flag + unpark, {n} threads"), |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| {
+                        fan_out_once(
+                            n,
+                            || {
+                                let flag = Arc::new(AtomicBool::new(false));
+                                let seen = Arc::clone(&flag);
+                                let thread = thread::spawn(move || {
+                                    while !seen.load(Ordering::Acquire) {
+                                        thread::park();
+                                    }
+                                });
+                                (flag, thread)
+                            },
+                            |threads| {
+                                for (flag, thread) in threads {
+                                    flag.store(true, Ordering::Release);
+                                    thread.thread().unpark();
+                                }
+                            },
+                            |threads| {
+                                for (_, thread) in threads {
+                                    thread.join().unwrap();
+                                }
+                            },
+                        )
+                    })
+                    .sum()
+            });
+        });
+        group.bench_function(format!("interrupt_all, {n} threads"), |b| {
+            b.iter_custom(|iters| {
+                let elapsed = (0..iters)
+                    .map(|_| {
+                        fan_out_once(
+                            n,
+                            || {
+                                interrupt::spawn(|| -> Result<(), ThreadExit> {
+                                    loop {
+                                        interrupt::park()?;
+                                    }
+                                })
+                            },
+                            |_| interrupt::interrupt_all(),
+                            |threads| {
+                                for thread in threads {
+                                    assert!(thread.join().unwrap().is_err());
+                                }
+                            },
+                        )
+                    })
+                    .sum();
+                interrupt::clear(); // this thread was interrupted too
+                elapsed
+            });
+        });
+    }
+    group.finish();
+}
+
 /// Measures, `iters` times, the time from `wake()` on this thread to the
 /// moment a worker blocked in `block()` runs again.
 fn wake_latency(
@@ -331,6 +481,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = loops, awaits, wake_ups
+    targets = loops, awaits, wake_ups, vectorised, fan_out
 }
 criterion_main!(benches);
