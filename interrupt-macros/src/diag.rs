@@ -1,6 +1,7 @@
 //! An accumulator of spanned errors, so that one item reports all of its
 //! problems at once.
 
+use proc_macro2::TokenStream;
 use syn::Error;
 
 #[derive(Default)]
@@ -24,4 +25,11 @@ impl Diag {
     pub(crate) fn finish(self) -> syn::Result<()> {
         self.errors.map_or(Ok(()), Err)
     }
+}
+
+/// `item` followed by `error` as compile errors: the item still reaches
+/// the compiler, so the rest of the crate type-checks against it.
+pub(crate) fn with_error(mut item: TokenStream, error: Error) -> TokenStream {
+    item.extend(error.into_compile_error());
+    item
 }

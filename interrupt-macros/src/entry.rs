@@ -6,7 +6,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::{ParseStream, Parser};
 use syn::{Error, ItemFn, LitStr, Path, ReturnType, Token};
 
-use crate::diag::Diag;
+use crate::diag::{Diag, with_error};
 
 mod kw {
     syn::custom_keyword!(grace);
@@ -194,11 +194,6 @@ fn expand(function: ItemFn, args: &Args) -> TokenStream {
             #root::__private::main_finish(#outcome, ::core::time::Duration::from_millis(#grace))
         }
     }
-}
-
-fn with_error(mut item: TokenStream, error: Error) -> TokenStream {
-    item.extend(error.into_compile_error());
-    item
 }
 
 #[cfg(test)]

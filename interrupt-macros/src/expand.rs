@@ -3,10 +3,10 @@
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
-use syn::{Block, Error, Expr, Stmt, parse_quote, parse_quote_spanned};
+use syn::{Block, Expr, Stmt, parse_quote, parse_quote_spanned};
 
 use crate::args::Args;
-use crate::diag::Diag;
+use crate::diag::{Diag, with_error};
 use crate::item::Item;
 use crate::rewrite::{self, Checkpoint, Points};
 use crate::validate;
@@ -47,11 +47,6 @@ pub(crate) fn interruptible(args: TokenStream, input: TokenStream) -> TokenStrea
         checkpoints.hoist(function.block, points);
     }
     item.into_token_stream()
-}
-
-fn with_error(mut item: TokenStream, error: Error) -> TokenStream {
-    item.extend(error.into_compile_error());
-    item
 }
 
 /// What the checkpoints of one item look like.
