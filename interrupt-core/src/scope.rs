@@ -98,6 +98,11 @@ const DEPTH_MASK: u64 = !0 << DEPTH_SHIFT;
 /// (invariant 4).
 pub(crate) const CONFIRM_WINDOW: Duration = Duration::from_micros(50);
 
+/// How a requester watches the waits it is confirming: this many yields,
+/// then a look every `CONFIRM_POLL`.
+const CONFIRM_YIELDS: u32 = 16;
+const CONFIRM_POLL: Duration = Duration::from_micros(10);
+
 /// Delays before the timer thread notifies a condvar wait again (invariant 4);
 /// the last one repeats.
 const RENOTIFY_DELAYS: [Duration; 4] = [
@@ -688,6 +693,7 @@ impl Notified {
             return;
         }
         let deadline = Instant::now() + CONFIRM_WINDOW;
+        let mut polls = 0;
         loop {
             // The lock is taken only once a wait of the scope has left, so
             // a woken wait does not find it taken by this loop.
@@ -702,7 +708,15 @@ impl Notified {
             if self.waits.is_empty() || Instant::now() >= deadline {
                 break;
             }
-            thread::yield_now();
+            // A few yields catch the usual quick wake-up; then sleep, as a
+            // requester that keeps yielding can keep the woken wait off the
+            // core it was woken onto.
+            if polls < CONFIRM_YIELDS {
+                polls += 1;
+                thread::yield_now();
+            } else {
+                thread::sleep(CONFIRM_POLL);
+            }
         }
         for (scope, id, _) in self.waits {
             if scope.renotify(id) {
