@@ -165,6 +165,16 @@ struct Waiters {
     entries: Vec<(u64, Wake)>,
 }
 
+impl Waiters {
+    /// Adds an entry; returns its id.
+    fn push(&mut self, wake: Wake) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.entries.push((id, wake));
+        id
+    }
+}
+
 /// How to wake a wait that is blocked on a scope.
 enum Wake {
     /// `thread::park` / `park_timeout` on this thread.
@@ -459,10 +469,7 @@ impl Scope {
             callback();
             return None;
         }
-        let id = waiters.next_id;
-        waiters.next_id += 1;
-        waiters.entries.push((id, Wake::Callback(callback)));
-        Some(id)
+        Some(waiters.push(Wake::Callback(callback)))
     }
 
     /// Removes callback `id` without waiting for it if it is running: for
@@ -515,9 +522,7 @@ impl Scope {
     #[cfg(target_os = "linux")]
     pub(crate) fn add_signal(self: &Arc<Self>, thread: ThreadSignal) -> u64 {
         let mut waiters = lock(&self.waiters);
-        let id = waiters.next_id;
-        waiters.next_id += 1;
-        waiters.entries.push((id, Wake::Signal(thread)));
+        let id = waiters.push(Wake::Signal(thread));
         // A request made before the entry existed sent no signal: start
         // the re-sends now, so the thread's next blocking call is ended.
         let requested = self.is_requested();
@@ -548,11 +553,7 @@ impl Scope {
                 |(_, wake)| !matches!(wake, Wake::Child(child) if child.strong_count() == 0),
             );
         }
-        let id = waiters.next_id;
-        waiters.next_id += 1;
-        waiters
-            .entries
-            .push((id, Wake::Child(Arc::downgrade(child))));
+        waiters.push(Wake::Child(Arc::downgrade(child)));
     }
 
     /// Is entry `id` still registered?
@@ -605,11 +606,7 @@ impl Scope {
     }
 
     fn register(&self, wake: Wake) -> u64 {
-        let mut waiters = lock(&self.waiters);
-        let id = waiters.next_id;
-        waiters.next_id += 1;
-        waiters.entries.push((id, wake));
-        id
+        lock(&self.waiters).push(wake)
     }
 
     fn deregister(&self, id: u64) {

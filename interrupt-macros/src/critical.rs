@@ -1,7 +1,7 @@
 //! `critical! { ... }`: a block that holds a critical section open.
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
-use quote::{ToTokens, quote};
+use quote::quote;
 use syn::parse::{Parse, ParseStream};
 use syn::{Block, Path, Stmt, Token};
 
@@ -47,7 +47,7 @@ pub(crate) fn critical(input: TokenStream) -> TokenStream {
         Ok(critical) => critical,
         Err(error) => return error.to_compile_error(),
     };
-    let root = krate.map_or_else(|| quote!(::interrupt), |path| path.to_token_stream());
+    let root = crate::expand::root(krate.as_ref());
     let guard = Ident::new("__interrupt_section", Span::mixed_site());
     quote!({
         let #guard = #root::__private::#opener();

@@ -148,10 +148,7 @@ pub(crate) fn main(args: TokenStream, input: TokenStream) -> TokenStream {
 }
 
 fn expand(function: ItemFn, args: &Args) -> TokenStream {
-    let root = args
-        .krate
-        .as_ref()
-        .map_or_else(|| quote!(::interrupt), ToTokens::to_token_stream);
+    let root = crate::expand::root(args.krate.as_ref());
     let grace = args.grace.unwrap_or(DEFAULT_GRACE_MS);
     let outcome = Ident::new("__interrupt_outcome", Span::mixed_site());
     let ItemFn {

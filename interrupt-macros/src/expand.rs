@@ -49,6 +49,12 @@ pub(crate) fn interruptible(args: TokenStream, input: TokenStream) -> TokenStrea
     item.into_token_stream()
 }
 
+/// The path generated code names the facade by: `::interrupt`, or the
+/// `crate = path` option. Every macro computes it here.
+pub(crate) fn root(krate: Option<&syn::Path>) -> TokenStream {
+    krate.map_or_else(|| quote!(::interrupt), ToTokens::to_token_stream)
+}
+
 /// What the checkpoints of one item look like.
 struct Checkpoints {
     /// The facade crate: `::interrupt`, or the `crate = path` option.
@@ -62,10 +68,7 @@ struct Checkpoints {
 impl Checkpoints {
     fn new(args: &Args) -> Self {
         Self {
-            root: args
-                .krate
-                .as_ref()
-                .map_or_else(|| quote!(::interrupt), ToTokens::to_token_stream),
+            root: root(args.krate.as_ref()),
             unwind: args.unwind,
             every: args.every.map(|(every, _)| every),
             checkpoint: Ident::new("__interrupt_checkpoint", Span::mixed_site()),

@@ -216,17 +216,19 @@ impl VisitMut for Rewrite<'_> {
     }
 }
 
+/// `Some(&mut node.attrs)` for the listed variants of `$enum`, else `None`.
+macro_rules! attrs_of {
+    ($value:expr, $enum:ident: $($variant:ident)*) => {
+        match $value {
+            $($enum::$variant(node) => Some(&mut node.attrs),)*
+            _ => None,
+        }
+    };
+}
+
 /// The outer attributes of an expression (none for verbatim tokens).
 fn attrs_mut(expr: &mut Expr) -> Option<&mut Vec<Attribute>> {
-    macro_rules! variants {
-        ($($variant:ident)*) => {
-            match expr {
-                $(Expr::$variant(expr) => Some(&mut expr.attrs),)*
-                _ => None,
-            }
-        };
-    }
-    variants!(
+    attrs_of!(expr, Expr:
         Array Assign Async Await Binary Block Break Call Cast Closure Const Continue Field
         ForLoop Group If Index Infer Let Lit Loop Macro Match MethodCall Paren Path Range
         RawAddr Reference Repeat Return Struct Try TryBlock Tuple Unary Unsafe While Yield
@@ -235,15 +237,7 @@ fn attrs_mut(expr: &mut Expr) -> Option<&mut Vec<Attribute>> {
 
 /// The outer attributes of an item nested in a body.
 fn item_attrs_mut(item: &mut Item) -> Option<&mut Vec<Attribute>> {
-    macro_rules! variants {
-        ($($variant:ident)*) => {
-            match item {
-                $(Item::$variant(item) => Some(&mut item.attrs),)*
-                _ => None,
-            }
-        };
-    }
-    variants!(
+    attrs_of!(item, Item:
         Const Enum ExternCrate Fn ForeignMod Impl Macro Mod Static Struct Trait TraitAlias
         Type Union Use
     )
