@@ -104,7 +104,7 @@ impl fmt::Debug for OnInterrupt {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU32, Ordering};

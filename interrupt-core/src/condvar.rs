@@ -2,11 +2,12 @@
 //! [`wait_timeout`]. How a request reaches a condvar wait is described on
 //! [`wait`].
 
-use std::sync::{Condvar, MutexGuard, PoisonError, WaitTimeoutResult};
+use crate::sync::{Condvar, MutexGuard, PoisonError, WaitTimeoutResult};
 use std::time::Duration;
 
 use crate::current::with_current;
 use crate::exit::ThreadExit;
+use crate::scope::Scope;
 
 /// Test hook: in unit tests, a wait can be made to request its own scope
 /// right after its flag check, the moment invariant 4 of `scope` is about.
@@ -112,25 +113,36 @@ pub fn wait<'a, T>(
 /// ```
 pub fn wait_while<'a, T, F>(
     condvar: &Condvar,
+    guard: MutexGuard<'a, T>,
+    condition: F,
+) -> Result<MutexGuard<'a, T>, ThreadExit>
+where
+    F: FnMut(&mut T) -> bool,
+{
+    with_current(|scope| wait_while_in(scope, condvar, guard, condition))
+}
+
+/// [`wait_while`] in `scope`.
+pub(crate) fn wait_while_in<'a, T, F>(
+    scope: &Scope,
+    condvar: &Condvar,
     mut guard: MutexGuard<'a, T>,
     mut condition: F,
 ) -> Result<MutexGuard<'a, T>, ThreadExit>
 where
     F: FnMut(&mut T) -> bool,
 {
-    with_current(|scope| {
-        let _wake = scope.start_wait(Some(condvar))?;
-        loop {
-            if !condition(&mut *guard) {
-                return Ok(guard);
-            }
-            if let Some(exit) = scope.pending() {
-                return Err(exit);
-            }
-            request_in_window();
-            guard = condvar.wait(guard).unwrap_or_else(PoisonError::into_inner);
+    let _wake = scope.start_wait(Some(condvar))?;
+    loop {
+        if !condition(&mut *guard) {
+            return Ok(guard);
         }
-    })
+        if let Some(exit) = scope.pending() {
+            return Err(exit);
+        }
+        request_in_window();
+        guard = condvar.wait(guard).unwrap_or_else(PoisonError::into_inner);
+    }
 }
 
 /// Blocks on `condvar` until notified, `dur` has passed, or interrupted;
@@ -190,7 +202,7 @@ fn request_in_window() {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::sync::Mutex;

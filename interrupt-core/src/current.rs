@@ -216,7 +216,7 @@ pub fn current() -> InterruptHandle {
     InterruptHandle::from_scope(current_arc())
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use crate::exit::Cause;

@@ -139,7 +139,7 @@ impl From<ThreadExit> for io::Error {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 

@@ -101,7 +101,7 @@ impl<F> fmt::Debug for WithInterrupt<F> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::task::Waker;

@@ -53,6 +53,8 @@ mod handle;
 #[cfg(unix)]
 #[cfg_attr(docsrs, doc(cfg(unix)))]
 pub mod io;
+#[cfg(all(test, loom))]
+mod models;
 mod park;
 mod registry;
 mod scope;

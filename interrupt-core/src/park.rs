@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::current::with_current;
 use crate::exit::ThreadExit;
+use crate::scope::Scope;
 
 /// Blocks until the thread is unparked or its current scope is interrupted;
 /// [`std::thread::park`] plus interruption.
@@ -59,9 +60,12 @@ pub fn park_timeout(dur: Duration) -> Result<(), ThreadExit> {
 }
 
 fn park_with(park: impl FnOnce()) -> Result<(), ThreadExit> {
-    with_current(|scope| {
-        let _wake = scope.start_wait(None)?;
-        park();
-        scope.pending().map_or(Ok(()), Err)
-    })
+    with_current(|scope| park_in(scope, park))
+}
+
+/// One interruptible `park` in `scope`: `park` is the blocking call.
+pub(crate) fn park_in(scope: &Scope, park: impl FnOnce()) -> Result<(), ThreadExit> {
+    let _wake = scope.start_wait(None)?;
+    park();
+    scope.pending().map_or(Ok(()), Err)
 }

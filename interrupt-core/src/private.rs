@@ -173,7 +173,7 @@ pub fn main_finish<R>(outcome: std::thread::Result<R>, grace: std::time::Duratio
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 

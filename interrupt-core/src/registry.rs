@@ -9,7 +9,8 @@
 //!    caller works on the copies after releasing it.
 
 use crate::scope::Scope;
-use crate::sync::{Arc, Mutex, Weak, lock};
+use crate::sync::global::{Mutex, lock};
+use crate::sync::{Arc, Weak};
 
 struct Slots {
     entries: Vec<Option<Weak<Scope>>>,

@@ -57,6 +57,9 @@
 //!    waiting out `notifying`, so a signal never goes to a thread that has
 //!    exited.
 //!
+//! The loom models in `models.rs` run invariants 1 to 7 under every
+//! interleaving of a request with the operation each is about.
+//!
 //! Lock order: the callbacks' `CALLBACK_DONE` lock, then a scope's `waiters`
 //! lock, then the timer's lock. The registry lock is never held together
 //! with another. No user code runs under them.
@@ -66,19 +69,20 @@ use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::task::Waker;
-use std::thread::{self, Thread, ThreadId};
-use std::time::{Duration, Instant};
-
-use atomic_waker::AtomicWaker;
+use std::time::Duration;
+#[cfg(not(loom))]
+use std::time::Instant;
 
 use crate::exit::{Cause, ThreadExit};
 use crate::registry;
+use crate::sync::thread::{self, Thread, ThreadId};
 use crate::sync::{
-    Arc, AtomicU32, AtomicU64, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, PoisonError,
-    Weak, fence, lock,
+    Arc, AtomicU32, AtomicU64, AtomicUsize, AtomicWaker, Condvar, Mutex, MutexGuard, Ordering,
+    PoisonError, Weak, fence, global, lock,
 };
 #[cfg(target_os = "linux")]
 use crate::thread_signal::ThreadSignal;
+#[cfg(not(loom))]
 use crate::timer;
 
 /// Bit 0: a request is pending.
@@ -96,6 +100,7 @@ const DEPTH_MASK: u64 = !0 << DEPTH_SHIFT;
 
 /// How long a requester watches a notified condvar wait for it to wake
 /// (invariant 4).
+#[cfg(not(loom))]
 pub(crate) const CONFIRM_WINDOW: Duration = Duration::from_micros(50);
 
 /// How a requester watches the waits it is confirming: this many yields,
@@ -105,6 +110,7 @@ const CONFIRM_POLL: Duration = Duration::from_micros(10);
 
 /// Delays before the timer thread notifies a condvar wait again (invariant 4);
 /// the last one repeats.
+#[cfg(not(loom))]
 const RENOTIFY_DELAYS: [Duration; 4] = [
     Duration::from_micros(50),
     Duration::from_micros(250),
@@ -242,7 +248,7 @@ impl CondvarRef {
     }
 }
 
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+static NEXT_ID: global::AtomicU64 = global::AtomicU64::new(1);
 
 impl Scope {
     fn with_slot(slot: usize) -> Self {
@@ -326,6 +332,12 @@ impl Scope {
         // current, which is ordered with this read by program order or by
         // whatever handed the scope over.
         self.state.load(Ordering::Relaxed) & DEPTH_MASK != 0
+    }
+
+    /// Condvar notifications and signals in flight (for the loom models).
+    #[cfg(all(test, loom))]
+    pub(crate) fn notifying(&self) -> usize {
+        self.notifying.load(Ordering::Acquire)
     }
 
     /// Requests an interrupt with `cause` and wakes the scope's waits.
@@ -667,7 +679,13 @@ impl Scope {
 /// Woken whenever a callback finishes, for `remove_callback` waiting on
 /// one (invariant 6). Shared by all scopes: callbacks finishing while a
 /// guard is being dropped on another thread are rare.
+#[cfg(not(loom))]
 static CALLBACK_DONE: (Mutex<()>, Condvar) = (Mutex::new(()), Condvar::new());
+
+#[cfg(loom)]
+loom::lazy_static! {
+    static ref CALLBACK_DONE: (Mutex<()>, Condvar) = (Mutex::new(()), Condvar::new());
+}
 
 fn callback_done() {
     let _done = lock(&CALLBACK_DONE.0);
@@ -689,6 +707,7 @@ impl Notified {
         if self.waits.is_empty() {
             return;
         }
+        #[cfg(not(loom))]
         let deadline = Instant::now() + CONFIRM_WINDOW;
         let mut polls = 0;
         loop {
@@ -702,7 +721,12 @@ impl Notified {
                 *seen = departures;
                 scope.has_entry(*id)
             });
-            if self.waits.is_empty() || Instant::now() >= deadline {
+            #[cfg(not(loom))]
+            let over = Instant::now() >= deadline;
+            // loom has no clock: a model watches for two looks.
+            #[cfg(loom)]
+            let over = polls == 2;
+            if self.waits.is_empty() || over {
                 break;
             }
             // A few yields catch the usual quick wake-up; then sleep, as a
@@ -712,7 +736,7 @@ impl Notified {
                 polls += 1;
                 thread::yield_now();
             } else {
-                thread::sleep(CONFIRM_POLL);
+                std::thread::sleep(CONFIRM_POLL);
             }
         }
         for (scope, id, _) in self.waits {
@@ -723,6 +747,7 @@ impl Notified {
     }
 }
 
+#[cfg(not(loom))]
 fn renotify_later(scope: Weak<Scope>, id: u64, attempt: usize) {
     let delay = RENOTIFY_DELAYS[attempt.min(RENOTIFY_DELAYS.len() - 1)];
     timer::schedule(
@@ -735,6 +760,21 @@ fn renotify_later(scope: Weak<Scope>, id: u64, attempt: usize) {
             }
         }),
     );
+}
+
+/// loom has no clock or timer thread: the calling thread makes the re-sends
+/// itself, back to back, until the entry is gone.
+#[cfg(loom)]
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "the signature of the timer's version"
+)]
+fn renotify_later(scope: Weak<Scope>, id: u64, _attempt: usize) {
+    if let Some(scope) = scope.upgrade() {
+        while scope.renotify(id) {
+            thread::yield_now();
+        }
+    }
 }
 
 impl Drop for Scope {
@@ -771,7 +811,7 @@ impl Drop for Registration<'_> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 

@@ -19,11 +19,12 @@ use std::time::{Duration, Instant};
 
 use crate::handle::interrupt_all;
 use crate::scope::Scope;
-use crate::sync::{Arc, AtomicBool, AtomicU64, Condvar, Mutex, Ordering, PoisonError, Weak, lock};
+use crate::sync::{Arc, Condvar, Mutex, Ordering, PoisonError, Weak, global, lock};
 
-static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
-static THREADS: Mutex<BTreeMap<u64, Arc<ThreadRecord>>> = Mutex::new(BTreeMap::new());
-static NEXT_RECORD: AtomicU64 = AtomicU64::new(0);
+static SHUTTING_DOWN: global::AtomicBool = global::AtomicBool::new(false);
+static THREADS: global::Mutex<BTreeMap<u64, Arc<ThreadRecord>>> =
+    global::Mutex::new(BTreeMap::new());
+static NEXT_RECORD: global::AtomicU64 = global::AtomicU64::new(0);
 
 /// Has a shutdown begun (invariant 2)?
 pub(crate) fn shutting_down() -> bool {
@@ -56,7 +57,7 @@ impl ThreadRecord {
             done: Mutex::new(false),
             changed: Condvar::new(),
         });
-        lock(&THREADS).insert(record.key, Arc::clone(&record));
+        global::lock(&THREADS).insert(record.key, Arc::clone(&record));
         record
     }
 
@@ -68,7 +69,7 @@ impl ThreadRecord {
     /// Marks the thread done and takes the record out of the table; also
     /// for a thread that could not be spawned.
     pub(crate) fn finish(&self) {
-        lock(&THREADS).remove(&self.key);
+        global::lock(&THREADS).remove(&self.key);
         *lock(&self.done) = true;
         self.changed.notify_all();
     }
@@ -138,7 +139,7 @@ pub fn shutdown(grace: Duration) -> ShutdownReport {
     // The threads to wait for, taken before the requests: a thread that
     // stops at once still counts as one that was asked.
     let me = thread::current().id();
-    let records: Vec<Arc<ThreadRecord>> = lock(&THREADS)
+    let records: Vec<Arc<ThreadRecord>> = global::lock(&THREADS)
         .values()
         .filter(|record| *lock(&record.thread) != Some(me))
         .cloned()

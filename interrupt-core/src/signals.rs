@@ -28,7 +28,8 @@ use signal_hook::low_level;
 
 use crate::exit::Cause;
 use crate::handle::interrupt_all_with;
-use crate::sync::{Arc, AtomicBool, Mutex, Ordering, lock};
+use crate::sync::global::{AtomicBool, Mutex, lock};
+use crate::sync::{Arc, Ordering};
 
 /// Installs the default handling: SIGINT, SIGTERM and SIGHUP request every
 /// live scope with [`Cause::Signal`]; a second one of them, while the first

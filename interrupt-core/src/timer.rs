@@ -13,7 +13,8 @@ use std::panic::{self, AssertUnwindSafe};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::sync::{Condvar, Mutex, PoisonError, lock};
+use crate::sync::PoisonError;
+use crate::sync::global::{Condvar, Mutex, lock};
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -125,7 +126,7 @@ fn run() {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::sync::mpsc;

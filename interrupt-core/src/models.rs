@@ -1,0 +1,246 @@
+//! loom models of the scope's state machine (the invariants in `scope.rs`).
+//!
+//! Run with
+//! `RUSTFLAGS="--cfg loom" cargo test -p interrupt-core --lib --release models`.
+//!
+//! Each model runs a request on one thread against one operation of the
+//! scope's owner on another, through the runtime's own code, and loom runs
+//! it under every interleaving of the two threads' atomic and lock
+//! operations, and with every value a relaxed or acquire load may return
+//! (no preemption bound: the models are small enough to explore whole). Each asserts DESIGN.md's rules 1 and 2: a
+//! request is never delivered inside a critical section and never lost, and
+//! it wakes a blocked wait. A lost wake-up leaves the owner blocked for
+//! ever, which loom reports as a deadlock.
+//!
+//! Built under loom, the timer's delayed condvar re-notifications are made
+//! back to back by the requester (loom has no clock), and the task waker slot
+//! is loom's `AtomicWaker`: the models check the protocol around it, not its
+//! implementation.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
+use std::task::{Wake, Waker};
+
+use loom::sync::atomic::{AtomicBool, AtomicUsize};
+use loom::thread;
+
+use crate::condvar::wait_while_in;
+use crate::exit::Cause;
+use crate::park::park_in;
+use crate::scope::Scope;
+use crate::sync::{Condvar, Mutex, lock};
+
+/// Runs `body` on the scope's owner thread under loom while a second thread
+/// requests the scope with `cause`; then, with the request returned, runs
+/// `after` on what `body` returned.
+fn model<T: 'static>(
+    cause: Cause,
+    body: impl Fn(&Arc<Scope>) -> T + Sync + Send + 'static,
+    after: impl Fn(&Arc<Scope>, T) + Sync + Send + 'static,
+) {
+    let executions = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = Arc::clone(&executions);
+    loom::model(move || {
+        counted.fetch_add(1, SeqCst);
+        let scope = Scope::new_detached();
+        let requester = {
+            let scope = Arc::clone(&scope);
+            thread::spawn(move || assert!(scope.request(cause), "a request was already pending"))
+        };
+        let outcome = body(&scope);
+        requester.join().expect("the requester panicked");
+        after(&scope, outcome);
+    });
+    // A model that found only one ordering has no race in it.
+    let executions = executions.load(SeqCst);
+    assert!(executions > 1, "explored {executions} execution");
+}
+
+/// Rule 1 around critical sections: nothing is delivered inside one, and a
+/// request made at any moment is delivered at the first point after it.
+#[test]
+fn request_vs_critical_enter_and_exit() {
+    model(
+        Cause::Interrupted,
+        |scope| {
+            scope.enter_critical();
+            scope.enter_critical();
+            scope.exit_critical();
+            assert_eq!(scope.check(), Ok(()), "delivered in a critical section");
+            assert_eq!(scope.pending(), None, "delivered in a critical section");
+            scope.exit_critical();
+            // Delivered here or not yet, depending on the order.
+            let _ = scope.check();
+        },
+        |scope, ()| {
+            assert!(!scope.in_critical());
+            assert!(scope.check().is_err(), "the request was lost");
+        },
+    );
+}
+
+/// `clear` against a request: the request is either taken by `clear` or
+/// still pending, never both and never neither; the depth survives.
+#[test]
+fn clear_vs_request() {
+    model(
+        Cause::Deadline,
+        |scope| {
+            scope.enter_critical();
+            scope.clear().map(|exit| exit.cause())
+        },
+        |scope, taken| {
+            assert!(scope.in_critical(), "clear lost the critical depth");
+            assert_eq!(taken.is_some(), !scope.is_requested());
+            if let Some(cause) = taken {
+                assert_eq!(cause, Cause::Deadline);
+            }
+            scope.exit_critical();
+            assert_eq!(scope.check().is_err(), taken.is_none());
+        },
+    );
+}
+
+/// A callback registered as the request lands runs exactly once
+/// (invariant 6).
+#[test]
+fn request_vs_callback_registration() {
+    model(
+        Cause::Interrupted,
+        |scope| {
+            let runs = Arc::new(AtomicUsize::new(0));
+            let count = Arc::clone(&runs);
+            let _ = scope.add_callback(Box::new(move || {
+                count.fetch_add(1, SeqCst);
+            }));
+            runs
+        },
+        |_, runs| assert_eq!(runs.load(SeqCst), 1, "the callback was lost or ran twice"),
+    );
+}
+
+/// Removing a callback as the request lands: once `remove_callback` has
+/// returned, the callback has run at most once and never runs again
+/// (invariant 6).
+#[test]
+fn request_vs_callback_removal() {
+    model(
+        Cause::Interrupted,
+        |scope| {
+            let runs = Arc::new(AtomicUsize::new(0));
+            let removed = Arc::new(AtomicBool::new(false));
+            let callback = {
+                let (runs, removed) = (Arc::clone(&runs), Arc::clone(&removed));
+                Box::new(move || {
+                    assert!(!removed.load(SeqCst), "ran after its removal returned");
+                    runs.fetch_add(1, SeqCst);
+                })
+            };
+            if let Some(id) = scope.add_callback(callback) {
+                scope.remove_callback(id);
+            }
+            removed.store(true, SeqCst);
+            let after_removal = runs.load(SeqCst);
+            (runs, after_removal)
+        },
+        |_, (runs, after_removal)| {
+            assert!(after_removal <= 1, "the callback ran twice");
+            assert_eq!(runs.load(SeqCst), after_removal, "ran after its removal");
+        },
+    );
+}
+
+/// A task's poll registers its waker, then reads the flag: the request is
+/// seen by the poll or wakes the task (invariant 5).
+#[test]
+fn request_vs_waker_registration() {
+    model(
+        Cause::Interrupted,
+        |scope| {
+            let flag = Arc::new(WakeFlag(AtomicBool::new(false)));
+            scope.register_waker(&Waker::from(Arc::clone(&flag)));
+            (scope.pending().is_some(), flag)
+        },
+        |_, (polled, flag)| {
+            let woken = flag.0.load(SeqCst);
+            assert!(
+                polled || woken,
+                "the request was neither seen nor woke the task"
+            );
+        },
+    );
+}
+
+/// A park wait starting as the request lands is woken or never blocks
+/// (invariant 2).
+#[test]
+fn request_vs_park_wait() {
+    model(
+        Cause::Interrupted,
+        // As with std's `park`, callers loop: a wake-up may be spurious.
+        |scope| while park_in(scope, thread::park).is_ok() {},
+        |_, ()| {},
+    );
+}
+
+/// A condvar wait starting as the request lands is woken or never blocks,
+/// including when the notification lands between its flag check and its
+/// blocking (invariants 2, 3 and 4).
+#[test]
+fn request_vs_condvar_wait() {
+    model(
+        Cause::Interrupted,
+        |scope| {
+            let mutex = Mutex::new(());
+            let condvar = Condvar::new();
+            wait_while_in(scope, &condvar, lock(&mutex), |()| true).is_err()
+        },
+        |_, interrupted| assert!(interrupted, "the wait ended without the request"),
+    );
+}
+
+/// A condvar wait that ends on its own as the request lands: once it has
+/// returned, no notification of its condvar is in flight, so the condvar
+/// may be dropped (invariant 3).
+#[test]
+fn request_vs_wait_leaving() {
+    model(
+        Cause::Interrupted,
+        |scope| {
+            let mutex = Mutex::new(());
+            let condvar = Condvar::new();
+            let _ = wait_while_in(scope, &condvar, lock(&mutex), |()| false);
+            scope.notifying()
+        },
+        |_, in_flight| {
+            assert_eq!(
+                in_flight, 0,
+                "the condvar is notified after its wait returned"
+            );
+        },
+    );
+}
+
+/// A child attached as its parent is requested is requested too, and its
+/// wait is woken (invariant 7).
+#[test]
+fn child_attach_vs_parent_request() {
+    model(
+        Cause::Interrupted,
+        |parent| {
+            let child = Scope::new_detached();
+            parent.add_child(&child);
+            while park_in(&child, thread::park).is_ok() {}
+            child.clear().map(|exit| exit.cause())
+        },
+        |_, cause| assert_eq!(cause, Some(Cause::Parent)),
+    );
+}
+
+struct WakeFlag(AtomicBool);
+
+impl Wake for WakeFlag {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, SeqCst);
+    }
+}
