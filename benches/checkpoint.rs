@@ -1,5 +1,7 @@
-//! What a checkpoint costs in a loop, and how fast an interrupt wakes a
-//! blocked thread, each beside the hand-written idiom in the same run.
+//! What a checkpoint costs in a loop, how fast an interrupt wakes a blocked
+//! thread, and how long stopping many threads or tasks takes, each beside
+//! the hand-written idiom and `tokio_util`'s `CancellationToken` in the same
+//! run.
 //!
 //! `cargo bench --bench checkpoint --all-features` (without the `crossbeam`
 //! feature the channel rows are left out).
@@ -15,18 +17,31 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use interrupt::{ThreadExit, interruptible};
+use interrupt::{FutureExt, InterruptHandle, ThreadExit, interruptible};
+use tokio_util::sync::CancellationToken;
 
 /// Iterations per measured call of the loop benchmarks.
 const ITERATIONS: u64 = 4096;
 
-/// The loop body: a couple of nanoseconds of dependent arithmetic.
+/// The ~2 ns loop body: one step of dependent arithmetic.
 #[inline]
 fn body(acc: u64, i: u64) -> u64 {
     acc.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(5) ^ i
 }
 
-fn unchecked(n: u64) -> u64 {
+/// The ~50 ns loop body: 32 dependent steps (not a loop of the instrumented
+/// function: this helper is not instrumented).
+#[inline]
+fn heavy_body(acc: u64, i: u64) -> u64 {
+    (0..32).fold(acc, |acc, k| body(acc, i ^ k))
+}
+
+/// A loop body; generic so that each loop below is compiled for each body,
+/// with the body inlined.
+trait Body: Fn(u64, u64) -> u64 + Copy {}
+impl<F: Fn(u64, u64) -> u64 + Copy> Body for F {}
+
+fn unchecked(n: u64, body: impl Body) -> u64 {
     let mut acc = 0;
     for i in 0..n {
         acc = body(acc, i);
@@ -34,7 +49,7 @@ fn unchecked(n: u64) -> u64 {
     acc
 }
 
-fn hand_written(flag: &AtomicBool, n: u64) -> Result<u64, ()> {
+fn hand_written(flag: &AtomicBool, n: u64, body: impl Body) -> Result<u64, ()> {
     let mut acc = 0;
     for i in 0..n {
         if flag.load(Ordering::Relaxed) {
@@ -45,7 +60,18 @@ fn hand_written(flag: &AtomicBool, n: u64) -> Result<u64, ()> {
     Ok(acc)
 }
 
-fn free_check(n: u64) -> Result<u64, ThreadExit> {
+fn token_checked(token: &CancellationToken, n: u64, body: impl Body) -> Result<u64, ()> {
+    let mut acc = 0;
+    for i in 0..n {
+        if token.is_cancelled() {
+            return Err(());
+        }
+        acc = body(acc, i);
+    }
+    Ok(acc)
+}
+
+fn free_check(n: u64, body: impl Body) -> Result<u64, ThreadExit> {
     let mut acc = 0;
     for i in 0..n {
         interrupt::check()?;
@@ -56,7 +82,7 @@ fn free_check(n: u64) -> Result<u64, ThreadExit> {
 
 /// The scope is fetched once per call; each iteration loads one flag.
 #[interruptible]
-fn instrumented(n: u64) -> Result<u64, ThreadExit> {
+fn instrumented(n: u64, body: impl Body) -> Result<u64, ThreadExit> {
     let mut acc = 0;
     for i in 0..n {
         acc = body(acc, i);
@@ -65,7 +91,7 @@ fn instrumented(n: u64) -> Result<u64, ThreadExit> {
 }
 
 #[interruptible(every = 1024)]
-fn instrumented_every_1024(n: u64) -> Result<u64, ThreadExit> {
+fn instrumented_every_1024(n: u64, body: impl Body) -> Result<u64, ThreadExit> {
     let mut acc = 0;
     for i in 0..n {
         acc = body(acc, i);
@@ -73,24 +99,36 @@ fn instrumented_every_1024(n: u64) -> Result<u64, ThreadExit> {
     Ok(acc)
 }
 
-fn loops(c: &mut Criterion) {
-    let mut group = c.benchmark_group("checkpoint loop");
+/// One group: the loop with `body`, unchecked and with each kind of check.
+fn loop_group(c: &mut Criterion, name: &str, body: impl Body) {
+    let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(ITERATIONS));
     let flag = Arc::new(AtomicBool::new(false));
-    group.bench_function("no check", |b| b.iter(|| unchecked(black_box(ITERATIONS))));
+    let token = CancellationToken::new();
+    group.bench_function("no check", |b| {
+        b.iter(|| unchecked(black_box(ITERATIONS), body));
+    });
     group.bench_function("Arc<AtomicBool> relaxed (hand-written)", |b| {
-        b.iter(|| hand_written(&flag, black_box(ITERATIONS)));
+        b.iter(|| hand_written(&flag, black_box(ITERATIONS), body));
+    });
+    group.bench_function("CancellationToken::is_cancelled()", |b| {
+        b.iter(|| token_checked(&token, black_box(ITERATIONS), body));
     });
     group.bench_function("interrupt::check()", |b| {
-        b.iter(|| free_check(black_box(ITERATIONS)));
+        b.iter(|| free_check(black_box(ITERATIONS), body));
     });
     group.bench_function("#[interruptible]", |b| {
-        b.iter(|| instrumented(black_box(ITERATIONS)));
+        b.iter(|| instrumented(black_box(ITERATIONS), body));
     });
     group.bench_function("#[interruptible(every = 1024)]", |b| {
-        b.iter(|| instrumented_every_1024(black_box(ITERATIONS)));
+        b.iter(|| instrumented_every_1024(black_box(ITERATIONS), body));
     });
     group.finish();
+}
+
+fn loops(c: &mut Criterion) {
+    loop_group(c, "checkpoint loop, ~2 ns body", body);
+    loop_group(c, "checkpoint loop, ~50 ns body", heavy_body);
 }
 
 async fn awaits_plain(n: u64) -> Result<u64, ThreadExit> {
@@ -171,6 +209,26 @@ fn sum_each(data: &[u32]) -> Result<u64, ThreadExit> {
     Ok(total)
 }
 
+fn sum_token(token: &CancellationToken, data: &[u32]) -> Result<u64, ()> {
+    let mut total = 0;
+    for &x in data {
+        if token.is_cancelled() {
+            return Err(());
+        }
+        total += u64::from(x);
+    }
+    Ok(total)
+}
+
+#[interruptible(every = 1024)]
+fn sum_every_1024(data: &[u32]) -> Result<u64, ThreadExit> {
+    let mut total = 0;
+    for &x in data {
+        total += u64::from(x);
+    }
+    Ok(total)
+}
+
 /// The documented layout: the inner loop left alone, a check per chunk.
 #[interruptible]
 fn sum_chunked(data: &[u32]) -> Result<u64, ThreadExit> {
@@ -187,14 +245,21 @@ fn sum_chunked(data: &[u32]) -> Result<u64, ThreadExit> {
 fn vectorised(c: &mut Criterion) {
     let data = numbers();
     let flag = AtomicBool::new(false);
+    let token = CancellationToken::new();
     let mut group = c.benchmark_group("vectorised sum");
     group.throughput(Throughput::Elements(data.len() as u64));
     group.bench_function("no check", |b| b.iter(|| sum_plain(black_box(&data))));
     group.bench_function("hand-written check per element", |b| {
         b.iter(|| sum_hand_written(&flag, black_box(&data)));
     });
+    group.bench_function("CancellationToken::is_cancelled() per element", |b| {
+        b.iter(|| sum_token(&token, black_box(&data)));
+    });
     group.bench_function("#[interruptible], check per element", |b| {
         b.iter(|| sum_each(black_box(&data)));
+    });
+    group.bench_function("#[interruptible(every = 1024)]", |b| {
+        b.iter(|| sum_every_1024(black_box(&data)));
     });
     group.bench_function("#[interruptible], #[no_checkpoint] inner loop", |b| {
         b.iter(|| sum_chunked(black_box(&data)));
@@ -282,6 +347,169 @@ fn fan_out(c: &mut Criterion) {
             });
         });
     }
+    group.finish();
+}
+
+fn fan_out_condvar(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fan-out: stop N threads in condvar waits and join them");
+    group.sample_size(10);
+    for n in [8, 64, 512, 2048] {
+        group.bench_function(
+            format!("hand-written flag + notify_all, {n} threads"),
+            |b| {
+                b.iter_custom(|iters| {
+                    (0..iters)
+                        .map(|_| {
+                            let pair = Arc::new((Mutex::new(false), Condvar::new()));
+                            fan_out_once(
+                                n,
+                                || {
+                                    let pair = Arc::clone(&pair);
+                                    thread::spawn(move || {
+                                        let (stop, condvar) = &*pair;
+                                        let mut stop = stop.lock().unwrap();
+                                        while !*stop {
+                                            stop = condvar.wait(stop).unwrap();
+                                        }
+                                    })
+                                },
+                                |_| {
+                                    *pair.0.lock().unwrap() = true;
+                                    pair.1.notify_all();
+                                },
+                                |threads| {
+                                    for thread in threads {
+                                        thread.join().unwrap();
+                                    }
+                                },
+                            )
+                        })
+                        .sum()
+                });
+            },
+        );
+        group.bench_function(format!("interrupt_all, {n} threads"), |b| {
+            b.iter_custom(|iters| {
+                let elapsed = (0..iters)
+                    .map(|_| {
+                        let pair = Arc::new((Mutex::new(()), Condvar::new()));
+                        fan_out_once(
+                            n,
+                            || {
+                                let pair = Arc::clone(&pair);
+                                interrupt::spawn(move || -> Result<(), ThreadExit> {
+                                    let (lock, condvar) = &*pair;
+                                    let guard = lock.lock().unwrap();
+                                    drop(interrupt::wait_while(condvar, guard, |()| true)?);
+                                    Ok(())
+                                })
+                            },
+                            |_| interrupt::interrupt_all(),
+                            |threads| {
+                                for thread in threads {
+                                    assert!(thread.join().unwrap().is_err());
+                                }
+                            },
+                        )
+                    })
+                    .sum();
+                interrupt::clear(); // this thread was interrupted too
+                elapsed
+            });
+        });
+    }
+    group.finish();
+}
+
+/// Awaits nothing that ever completes; only a request ends it.
+#[interruptible]
+async fn pending_until_interrupted() -> Result<(), ThreadExit> {
+    std::future::pending::<()>().await;
+    Ok(())
+}
+
+const TASKS: usize = 10_000;
+
+/// Spawns [`TASKS`] tasks made by `task`, lets them all reach their pending
+/// await, then measures `stop` plus awaiting every task's end.
+async fn stop_tasks<T: Send + 'static>(
+    task: impl Fn() -> tokio::task::JoinHandle<T>,
+    stop: impl FnOnce(),
+    check: impl Fn(T),
+) -> Duration {
+    let tasks: Vec<_> = (0..TASKS).map(|_| task()).collect();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let start = Instant::now();
+    stop();
+    for task in tasks {
+        check(task.await.unwrap());
+    }
+    start.elapsed()
+}
+
+fn task_fan_out(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("async fan-out: stop 10,000 pending tokio tasks");
+    group.sample_size(10);
+    group.bench_function("CancellationToken + select!", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    let token = CancellationToken::new();
+                    runtime.block_on(stop_tasks(
+                        || {
+                            let token = token.clone();
+                            tokio::spawn(async move {
+                                tokio::select! {
+                                    () = token.cancelled() => {}
+                                    () = std::future::pending() => {}
+                                }
+                            })
+                        },
+                        || token.cancel(),
+                        |()| {},
+                    ))
+                })
+                .sum()
+        });
+    });
+    group.bench_function("InterruptHandle::child + #[interruptible] async fn", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    let parent = InterruptHandle::new();
+                    runtime.block_on(stop_tasks(
+                        || tokio::spawn(pending_until_interrupted().with_interrupt(parent.child())),
+                        || parent.interrupt(),
+                        |result| assert!(result.is_err()),
+                    ))
+                })
+                .sum()
+        });
+    });
+    group.bench_function("interrupt_all + #[interruptible] async fn", |b| {
+        b.iter_custom(|iters| {
+            let elapsed = (0..iters)
+                .map(|_| {
+                    runtime.block_on(stop_tasks(
+                        || {
+                            tokio::spawn(
+                                pending_until_interrupted().with_interrupt(InterruptHandle::new()),
+                            )
+                        },
+                        interrupt::interrupt_all,
+                        |result| assert!(result.is_err()),
+                    ))
+                })
+                .sum();
+            interrupt::clear(); // this thread was interrupted too
+            elapsed
+        });
+    });
     group.finish();
 }
 
@@ -481,6 +709,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = loops, awaits, wake_ups, vectorised, fan_out
+    targets = loops, awaits, wake_ups, vectorised, fan_out, fan_out_condvar, task_fan_out
 }
 criterion_main!(benches);
