@@ -20,6 +20,11 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use interrupt::{FutureExt, InterruptHandle, ThreadExit, interruptible};
 use tokio_util::sync::CancellationToken;
 
+mod sums;
+use sums::{
+    numbers, sum_chunked, sum_each, sum_every_1024, sum_hand_written, sum_plain, sum_token,
+};
+
 /// Iterations per measured call of the loop benchmarks.
 const ITERATIONS: u64 = 4096;
 
@@ -171,75 +176,6 @@ fn awaits(c: &mut Criterion) {
         b.iter(|| run_ready(awaits_instrumented(black_box(ITERATIONS))));
     });
     group.finish();
-}
-
-/// 64 Ki numbers to sum: a loop LLVM vectorises when nothing checks in it.
-fn numbers() -> Vec<u32> {
-    (0..65_536)
-        .map(|n: u32| n.wrapping_mul(2_654_435_761) >> 7)
-        .collect()
-}
-
-fn sum_plain(data: &[u32]) -> u64 {
-    let mut total = 0;
-    for &x in data {
-        total += u64::from(x);
-    }
-    total
-}
-
-fn sum_hand_written(flag: &AtomicBool, data: &[u32]) -> Result<u64, ()> {
-    let mut total = 0;
-    for &x in data {
-        if flag.load(Ordering::Relaxed) {
-            return Err(());
-        }
-        total += u64::from(x);
-    }
-    Ok(total)
-}
-
-/// A checkpoint per element: the loop no longer vectorises.
-#[interruptible]
-fn sum_each(data: &[u32]) -> Result<u64, ThreadExit> {
-    let mut total = 0;
-    for &x in data {
-        total += u64::from(x);
-    }
-    Ok(total)
-}
-
-fn sum_token(token: &CancellationToken, data: &[u32]) -> Result<u64, ()> {
-    let mut total = 0;
-    for &x in data {
-        if token.is_cancelled() {
-            return Err(());
-        }
-        total += u64::from(x);
-    }
-    Ok(total)
-}
-
-#[interruptible(every = 1024)]
-fn sum_every_1024(data: &[u32]) -> Result<u64, ThreadExit> {
-    let mut total = 0;
-    for &x in data {
-        total += u64::from(x);
-    }
-    Ok(total)
-}
-
-/// The documented layout: the inner loop left alone, a check per chunk.
-#[interruptible]
-fn sum_chunked(data: &[u32]) -> Result<u64, ThreadExit> {
-    let mut total = 0;
-    for chunk in data.chunks(4096) {
-        #[no_checkpoint]
-        for &x in chunk {
-            total += u64::from(x);
-        }
-    }
-    Ok(total)
 }
 
 fn vectorised(c: &mut Criterion) {
