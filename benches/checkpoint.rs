@@ -220,6 +220,31 @@ fn fan_out_once<T>(
     start.elapsed()
 }
 
+/// `iters` rounds of [`fan_out_once`]: `n` threads run a worker made for
+/// the round by `make`, and `interrupt_all` stops them.
+fn interrupt_all_rounds<W>(iters: u64, n: usize, make: impl Fn() -> W) -> Duration
+where
+    W: Fn() -> Result<(), ThreadExit> + Clone + Send + 'static,
+{
+    let elapsed = (0..iters)
+        .map(|_| {
+            let worker = make();
+            fan_out_once(
+                n,
+                || interrupt::spawn(worker.clone()),
+                |_| interrupt::interrupt_all(),
+                |threads| {
+                    for thread in threads {
+                        assert!(thread.join().unwrap().is_err());
+                    }
+                },
+            )
+        })
+        .sum();
+    interrupt::clear(); // this thread was interrupted too
+    elapsed
+}
+
 fn fan_out(c: &mut Criterion) {
     let mut group = c.benchmark_group("fan-out: stop N parked threads and join them");
     group.sample_size(10);
@@ -258,28 +283,13 @@ fn fan_out(c: &mut Criterion) {
         });
         group.bench_function(format!("interrupt_all, {n} threads"), |b| {
             b.iter_custom(|iters| {
-                let elapsed = (0..iters)
-                    .map(|_| {
-                        fan_out_once(
-                            n,
-                            || {
-                                interrupt::spawn(|| -> Result<(), ThreadExit> {
-                                    loop {
-                                        interrupt::park()?;
-                                    }
-                                })
-                            },
-                            |_| interrupt::interrupt_all(),
-                            |threads| {
-                                for thread in threads {
-                                    assert!(thread.join().unwrap().is_err());
-                                }
-                            },
-                        )
-                    })
-                    .sum();
-                interrupt::clear(); // this thread was interrupted too
-                elapsed
+                interrupt_all_rounds(iters, n, || {
+                    || -> Result<(), ThreadExit> {
+                        loop {
+                            interrupt::park()?;
+                        }
+                    }
+                })
             });
         });
     }
@@ -326,31 +336,15 @@ fn fan_out_condvar(c: &mut Criterion) {
         );
         group.bench_function(format!("interrupt_all, {n} threads"), |b| {
             b.iter_custom(|iters| {
-                let elapsed = (0..iters)
-                    .map(|_| {
-                        let pair = Arc::new((Mutex::new(()), Condvar::new()));
-                        fan_out_once(
-                            n,
-                            || {
-                                let pair = Arc::clone(&pair);
-                                interrupt::spawn(move || -> Result<(), ThreadExit> {
-                                    let (lock, condvar) = &*pair;
-                                    let guard = lock.lock().unwrap();
-                                    drop(interrupt::wait_while(condvar, guard, |()| true)?);
-                                    Ok(())
-                                })
-                            },
-                            |_| interrupt::interrupt_all(),
-                            |threads| {
-                                for thread in threads {
-                                    assert!(thread.join().unwrap().is_err());
-                                }
-                            },
-                        )
-                    })
-                    .sum();
-                interrupt::clear(); // this thread was interrupted too
-                elapsed
+                interrupt_all_rounds(iters, n, || {
+                    let pair = Arc::new((Mutex::new(()), Condvar::new()));
+                    move || -> Result<(), ThreadExit> {
+                        let (lock, condvar) = &*pair;
+                        let guard = lock.lock().unwrap();
+                        drop(interrupt::wait_while(condvar, guard, |()| true)?);
+                        Ok(())
+                    }
+                })
             });
         });
     }
