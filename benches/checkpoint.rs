@@ -22,7 +22,8 @@ use tokio_util::sync::CancellationToken;
 
 mod sums;
 use sums::{
-    numbers, sum_chunked, sum_each, sum_every_1024, sum_hand_written, sum_plain, sum_token,
+    numbers, sum_chunked, sum_each, sum_every_1024, sum_free_check, sum_hand_written, sum_plain,
+    sum_token,
 };
 
 /// Iterations per measured call of the loop benchmarks.
@@ -190,6 +191,9 @@ fn vectorised(c: &mut Criterion) {
     });
     group.bench_function("CancellationToken::is_cancelled() per element", |b| {
         b.iter(|| sum_token(&token, black_box(&data)));
+    });
+    group.bench_function("interrupt::check() per element", |b| {
+        b.iter(|| sum_free_check(black_box(&data)));
     });
     group.bench_function("#[interruptible], check per element", |b| {
         b.iter(|| sum_each(black_box(&data)));

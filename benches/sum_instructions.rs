@@ -8,8 +8,8 @@
 //! ```
 //!
 //! Variants: `none` (the set-up alone), `plain`, `hand-written`, `token`,
-//! `each`, `every-1024`, `chunked`. Under `cargo bench` (no variant named)
-//! it does nothing.
+//! `check`, `each`, `every-1024`, `chunked`. Under `cargo bench` (no variant
+//! named) it does nothing.
 
 use std::hint::black_box;
 use std::sync::atomic::AtomicBool;
@@ -18,7 +18,8 @@ use tokio_util::sync::CancellationToken;
 
 mod sums;
 use sums::{
-    numbers, sum_chunked, sum_each, sum_every_1024, sum_hand_written, sum_plain, sum_token,
+    numbers, sum_chunked, sum_each, sum_every_1024, sum_free_check, sum_hand_written, sum_plain,
+    sum_token,
 };
 
 const RUNS: usize = 1_000;
@@ -38,6 +39,7 @@ fn main() {
         "plain" => Box::new(sum_plain),
         "hand-written" => Box::new(|data| sum_hand_written(&flag, data).unwrap()),
         "token" => Box::new(|data| sum_token(&token, data).unwrap()),
+        "check" => Box::new(|data| sum_free_check(data).unwrap()),
         "each" => Box::new(|data| sum_each(data).unwrap()),
         "every-1024" => Box::new(|data| sum_every_1024(data).unwrap()),
         "chunked" => Box::new(|data| sum_chunked(data).unwrap()),

@@ -42,6 +42,15 @@ pub(crate) fn sum_each(data: &[u32]) -> Result<u64, ThreadExit> {
     Ok(total)
 }
 
+pub(crate) fn sum_free_check(data: &[u32]) -> Result<u64, ThreadExit> {
+    let mut total = 0;
+    for &x in data {
+        interrupt::check()?;
+        total += u64::from(x);
+    }
+    Ok(total)
+}
+
 pub(crate) fn sum_token(token: &CancellationToken, data: &[u32]) -> Result<u64, ()> {
     let mut total = 0;
     for &x in data {
