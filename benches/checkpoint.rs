@@ -16,7 +16,7 @@ use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use interrupt::{FutureExt, InterruptHandle, ThreadExit, interruptible};
 use tokio_util::sync::CancellationToken;
 
@@ -224,6 +224,56 @@ fn fan_out_once<T>(
     start.elapsed()
 }
 
+fn park_until_interrupted() -> Result<(), ThreadExit> {
+    loop {
+        interrupt::park()?;
+    }
+}
+
+/// Set in the environment of a child process of this benchmark binary, the
+/// number of parked threads whose `shutdown` the child times. A shutdown
+/// cannot be undone (every later scope starts interrupted), so each round
+/// runs in a process of its own.
+const SHUTDOWN_CHILD: &str = "INTERRUPT_BENCH_SHUTDOWN_THREADS";
+
+/// In the child: times `shutdown` plus joining `n` parked threads, as
+/// [`fan_out_once`] does for the other rows, and prints the nanoseconds.
+fn shutdown_child(n: usize) {
+    let elapsed = fan_out_once(
+        n,
+        || interrupt::spawn(park_until_interrupted),
+        |_| {
+            let report = interrupt::shutdown(Duration::from_secs(10));
+            assert!(report.is_clean(), "{report}");
+        },
+        |threads| {
+            for thread in threads {
+                assert!(thread.join().unwrap().is_err());
+            }
+        },
+    );
+    println!("{}", elapsed.as_nanos());
+}
+
+/// `iters` child processes, each timing one shutdown of `n` threads.
+fn shutdown_rounds(iters: u64, n: usize) -> Duration {
+    (0..iters)
+        .map(|_| {
+            let output = std::process::Command::new(std::env::current_exe().unwrap())
+                .env(SHUTDOWN_CHILD, n.to_string())
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            Duration::from_nanos(stdout.trim().parse().unwrap())
+        })
+        .sum()
+}
+
 /// `iters` rounds of [`fan_out_once`]: `n` threads run a worker made for
 /// the round by `make`, and `interrupt_all` stops them.
 fn interrupt_all_rounds<W>(iters: u64, n: usize, make: impl Fn() -> W) -> Duration
@@ -286,15 +336,10 @@ fn fan_out(c: &mut Criterion) {
             });
         });
         group.bench_function(format!("interrupt_all, {n} threads"), |b| {
-            b.iter_custom(|iters| {
-                interrupt_all_rounds(iters, n, || {
-                    || -> Result<(), ThreadExit> {
-                        loop {
-                            interrupt::park()?;
-                        }
-                    }
-                })
-            });
+            b.iter_custom(|iters| interrupt_all_rounds(iters, n, || park_until_interrupted));
+        });
+        group.bench_function(format!("shutdown, {n} threads"), |b| {
+            b.iter_custom(|iters| shutdown_rounds(iters, n));
         });
     }
     group.finish();
@@ -645,4 +690,12 @@ criterion_group! {
         .measurement_time(Duration::from_secs(3));
     targets = loops, awaits, wake_ups, vectorised, fan_out, fan_out_condvar, task_fan_out
 }
-criterion_main!(benches);
+fn main() {
+    if let Ok(threads) = std::env::var(SHUTDOWN_CHILD) {
+        shutdown_child(threads.parse().expect("a thread count"));
+        return;
+    }
+    // What `criterion_main!(benches)` expands to.
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
