@@ -1,16 +1,18 @@
 //! The synchronisation primitives the runtime is built on, in one place.
 //!
-//! Every module imports its atomics, locks, condvars and thread functions
-//! from here, never from `std` directly. Built with `--cfg loom`, the ones
-//! the scope's state machine uses come from [loom], so that the models in
-//! `models.rs` explore every interleaving of the real code.
+//! The runtime takes its atomics, locks and condvars from here rather than
+//! from `std`, and the scope module its thread functions (`current`,
+//! `yield_now`, `Thread`) too. Built with `--cfg loom`, these come from
+//! [loom], so that the models in `models.rs` explore every interleaving of
+//! the scope's own code.
 //!
-//! Two things stay std's under loom: `Arc` and `Weak` (loom's `Arc` has no
-//! `Weak`, and reference counting is not what the models check), and
-//! [`global`], the primitives of process-wide statics (the registry, the
-//! timer, the shutdown table, id counters). loom's primitives belong to one
-//! execution of a model and cannot be statics; no model blocks on a global
-//! lock, and none is held across a loom operation.
+//! What no model runs keeps std's: spawning, sleeping and parking in the
+//! public wait functions, the signal and I/O modules, `Arc` and `Weak`
+//! (loom's `Arc` has no `Weak`, and reference counting is not what the
+//! models check), and [`global`], the primitives of process-wide statics
+//! (the registry, the timer, the shutdown table, id counters). loom's
+//! primitives belong to one execution of a model and cannot be statics; no
+//! model blocks on a global lock, and none is held across a loom operation.
 //!
 //! [loom]: https://docs.rs/loom
 
