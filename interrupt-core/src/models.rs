@@ -4,13 +4,14 @@
 //! `RUSTFLAGS="--cfg loom" cargo test -p interrupt-core --lib --release models`.
 //!
 //! Each model runs a request on one thread against one operation of the
-//! scope's owner on another, through the runtime's own code, and loom runs
-//! it under every interleaving of the two threads' atomic and lock
-//! operations, and with every value a relaxed or acquire load may return
-//! (no preemption bound: the models are small enough to explore whole). Each asserts DESIGN.md's rules 1 and 2: a
-//! request is never delivered inside a critical section and never lost, and
-//! it wakes a blocked wait. A lost wake-up leaves the owner blocked for
-//! ever, which loom reports as a deadlock.
+//! scope's owner on another, through the runtime's own code. loom runs it
+//! under every interleaving of the two threads' atomic and lock operations,
+//! with each value its memory model lets a relaxed or acquire load return,
+//! and without a preemption bound: the models are small enough to explore
+//! whole. Each asserts DESIGN.md's rules 1 and 2: a request is never
+//! delivered inside a critical section and never lost, and it wakes a
+//! blocked wait. A lost wake-up leaves the owner blocked for ever, which
+//! loom reports as a deadlock.
 //!
 //! Built under loom, the timer's delayed condvar re-notifications are made
 //! back to back by the requester (loom has no clock), and the task waker slot
