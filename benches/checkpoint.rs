@@ -224,6 +224,13 @@ fn fan_out_once<T>(
     start.elapsed()
 }
 
+/// Joins threads that a request stopped.
+fn join_interrupted(threads: Vec<interrupt::JoinHandle<Result<(), ThreadExit>>>) {
+    for thread in threads {
+        assert!(thread.join().unwrap().is_err());
+    }
+}
+
 fn park_until_interrupted() -> Result<(), ThreadExit> {
     loop {
         interrupt::park()?;
@@ -246,11 +253,7 @@ fn shutdown_child(n: usize) {
             let report = interrupt::shutdown(Duration::from_secs(10));
             assert!(report.is_clean(), "{report}");
         },
-        |threads| {
-            for thread in threads {
-                assert!(thread.join().unwrap().is_err());
-            }
-        },
+        join_interrupted,
     );
     println!("{}", elapsed.as_nanos());
 }
@@ -287,11 +290,7 @@ where
                 n,
                 || interrupt::spawn(worker.clone()),
                 |_| interrupt::interrupt_all(),
-                |threads| {
-                    for thread in threads {
-                        assert!(thread.join().unwrap().is_err());
-                    }
-                },
+                join_interrupted,
             )
         })
         .sum();
