@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -207,6 +207,22 @@ fn vectorised(c: &mut Criterion) {
     group.finish();
 }
 
+/// The hand-written condvar idiom: a flag under a mutex, waited for...
+fn wait_for_flag(pair: &(Mutex<bool>, Condvar)) -> MutexGuard<'_, bool> {
+    let (flag, condvar) = pair;
+    let mut flag = flag.lock().unwrap();
+    while !*flag {
+        flag = condvar.wait(flag).unwrap();
+    }
+    flag
+}
+
+/// ...and raised.
+fn raise_flag(pair: &(Mutex<bool>, Condvar)) {
+    *pair.0.lock().unwrap() = true;
+    pair.1.notify_all();
+}
+
 /// Starts `n` threads blocked in `block`, then measures, `iters` times,
 /// `wake` plus joining them all.
 fn fan_out_once<T>(
@@ -359,18 +375,9 @@ fn fan_out_condvar(c: &mut Criterion) {
                                 n,
                                 || {
                                     let pair = Arc::clone(&pair);
-                                    thread::spawn(move || {
-                                        let (stop, condvar) = &*pair;
-                                        let mut stop = stop.lock().unwrap();
-                                        while !*stop {
-                                            stop = condvar.wait(stop).unwrap();
-                                        }
-                                    })
+                                    thread::spawn(move || drop(wait_for_flag(&pair)))
                                 },
-                                |_| {
-                                    *pair.0.lock().unwrap() = true;
-                                    pair.1.notify_all();
-                                },
+                                |_| raise_flag(&pair),
                                 |threads| {
                                     for thread in threads {
                                         thread.join().unwrap();
@@ -573,18 +580,8 @@ fn wake_ups(c: &mut Criterion) {
             let shared = Arc::clone(&pair);
             wake_latency(
                 iters,
-                move || {
-                    let (ready, condvar) = &*shared;
-                    let mut ready = ready.lock().unwrap();
-                    while !*ready {
-                        ready = condvar.wait(ready).unwrap();
-                    }
-                    *ready = false;
-                },
-                |_| {
-                    *pair.0.lock().unwrap() = true;
-                    pair.1.notify_all();
-                },
+                move || *wait_for_flag(&shared) = false,
+                |_| raise_flag(&pair),
             )
         });
     });
