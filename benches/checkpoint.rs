@@ -17,7 +17,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group};
-use interrupt::{FutureExt, InterruptHandle, ThreadExit, interruptible};
+use gracefully::{FutureExt, InterruptHandle, ThreadExit, interruptible};
 use tokio_util::sync::CancellationToken;
 
 mod sums;
@@ -80,7 +80,7 @@ fn token_checked(token: &CancellationToken, n: u64, body: impl Body) -> Result<u
 fn free_check(n: u64, body: impl Body) -> Result<u64, ThreadExit> {
     let mut acc = 0;
     for i in 0..n {
-        interrupt::check()?;
+        gracefully::check()?;
         acc = body(acc, i);
     }
     Ok(acc)
@@ -120,7 +120,7 @@ fn loop_group(c: &mut Criterion, name: &str, body: impl Body) {
     group.bench_function("CancellationToken::is_cancelled()", |b| {
         b.iter(|| token_checked(&token, black_box(ITERATIONS), body));
     });
-    group.bench_function("interrupt::check()", |b| {
+    group.bench_function("gracefully::check()", |b| {
         b.iter(|| free_check(black_box(ITERATIONS), body));
     });
     group.bench_function("#[interruptible]", |b| {
@@ -192,7 +192,7 @@ fn vectorised(c: &mut Criterion) {
     group.bench_function("CancellationToken::is_cancelled() per element", |b| {
         b.iter(|| sum_token(&token, black_box(&data)));
     });
-    group.bench_function("interrupt::check() per element", |b| {
+    group.bench_function("gracefully::check() per element", |b| {
         b.iter(|| sum_free_check(black_box(&data)));
     });
     group.bench_function("#[interruptible], check per element", |b| {
@@ -241,7 +241,7 @@ fn fan_out_once<T>(
 }
 
 /// Joins threads that a request stopped.
-fn join_interrupted(threads: Vec<interrupt::JoinHandle<Result<(), ThreadExit>>>) {
+fn join_interrupted(threads: Vec<gracefully::JoinHandle<Result<(), ThreadExit>>>) {
     for thread in threads {
         assert!(thread.join().unwrap().is_err());
     }
@@ -249,7 +249,7 @@ fn join_interrupted(threads: Vec<interrupt::JoinHandle<Result<(), ThreadExit>>>)
 
 fn park_until_interrupted() -> Result<(), ThreadExit> {
     loop {
-        interrupt::park()?;
+        gracefully::park()?;
     }
 }
 
@@ -264,9 +264,9 @@ const SHUTDOWN_CHILD: &str = "INTERRUPT_BENCH_SHUTDOWN_THREADS";
 fn shutdown_child(n: usize) {
     let elapsed = fan_out_once(
         n,
-        || interrupt::spawn(park_until_interrupted),
+        || gracefully::spawn(park_until_interrupted),
         |_| {
-            let report = interrupt::shutdown(Duration::from_secs(10));
+            let report = gracefully::shutdown(Duration::from_secs(10));
             assert!(report.is_clean(), "{report}");
         },
         join_interrupted,
@@ -304,13 +304,13 @@ where
             let worker = make();
             fan_out_once(
                 n,
-                || interrupt::spawn(worker.clone()),
-                |_| interrupt::interrupt_all(),
+                || gracefully::spawn(worker.clone()),
+                |_| gracefully::interrupt_all(),
                 join_interrupted,
             )
         })
         .sum();
-    interrupt::clear(); // this thread was interrupted too
+    gracefully::clear(); // this thread was interrupted too
     elapsed
 }
 
@@ -396,7 +396,7 @@ fn fan_out_condvar(c: &mut Criterion) {
                     move || -> Result<(), ThreadExit> {
                         let (lock, condvar) = &*pair;
                         let guard = lock.lock().unwrap();
-                        drop(interrupt::wait_while(condvar, guard, |()| true)?);
+                        drop(gracefully::wait_while(condvar, guard, |()| true)?);
                         Ok(())
                     }
                 })
@@ -486,12 +486,12 @@ fn task_fan_out(c: &mut Criterion) {
                                 pending_until_interrupted().with_interrupt(InterruptHandle::new()),
                             )
                         },
-                        interrupt::interrupt_all,
+                        gracefully::interrupt_all,
                         |result| assert!(result.is_err()),
                     ))
                 })
                 .sum();
-            interrupt::clear(); // this thread was interrupted too
+            gracefully::clear(); // this thread was interrupted too
             elapsed
         });
     });
@@ -503,11 +503,11 @@ fn task_fan_out(c: &mut Criterion) {
 fn wake_latency(
     iters: u64,
     block: impl Fn() + Send + 'static,
-    wake: impl Fn(&interrupt::JoinHandle<()>),
+    wake: impl Fn(&gracefully::JoinHandle<()>),
 ) -> Duration {
     let (go, rounds) = mpsc::channel::<()>();
     let (report, wake_times) = mpsc::channel::<Instant>();
-    let worker = interrupt::spawn(move || {
+    let worker = gracefully::spawn(move || {
         while rounds.recv().is_ok() {
             block();
             report.send(Instant::now()).unwrap();
@@ -549,27 +549,27 @@ fn wake_ups(c: &mut Criterion) {
             )
         });
     });
-    group.bench_function("interrupt::sleep interrupted", |b| {
+    group.bench_function("gracefully::sleep interrupted", |b| {
         b.iter_custom(|iters| {
             wake_latency(
                 iters,
                 || {
-                    assert!(interrupt::sleep(Duration::from_hours(1)).is_err());
-                    interrupt::clear();
+                    assert!(gracefully::sleep(Duration::from_hours(1)).is_err());
+                    gracefully::clear();
                 },
-                interrupt::JoinHandle::interrupt,
+                gracefully::JoinHandle::interrupt,
             )
         });
     });
-    group.bench_function("interrupt::park interrupted", |b| {
+    group.bench_function("gracefully::park interrupted", |b| {
         b.iter_custom(|iters| {
             wake_latency(
                 iters,
                 || {
-                    while interrupt::park().is_ok() {}
-                    interrupt::clear();
+                    while gracefully::park().is_ok() {}
+                    gracefully::clear();
                 },
-                interrupt::JoinHandle::interrupt,
+                gracefully::JoinHandle::interrupt,
             )
         });
     });
@@ -585,7 +585,7 @@ fn wake_ups(c: &mut Criterion) {
             )
         });
     });
-    group.bench_function("interrupt::wait interrupted", |b| {
+    group.bench_function("gracefully::wait interrupted", |b| {
         b.iter_custom(|iters| {
             let shared = Arc::clone(&pair);
             wake_latency(
@@ -593,12 +593,12 @@ fn wake_ups(c: &mut Criterion) {
                 move || {
                     let (ready, condvar) = &*shared;
                     let mut guard = ready.lock().unwrap();
-                    while let Ok(next) = interrupt::wait(condvar, guard) {
+                    while let Ok(next) = gracefully::wait(condvar, guard) {
                         guard = next;
                     }
-                    interrupt::clear();
+                    gracefully::clear();
                 },
-                interrupt::JoinHandle::interrupt,
+                gracefully::JoinHandle::interrupt,
             )
         });
     });
@@ -611,7 +611,7 @@ fn wake_ups(c: &mut Criterion) {
 
 #[cfg(unix)]
 fn io_wake_ups(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
-    use interrupt::io::Interruptible;
+    use gracefully::io::Interruptible;
     use rustix::event::{EventfdFlags, PollFd, PollFlags, eventfd, poll};
     use std::io::Read;
     use std::net::{TcpListener, TcpStream};
@@ -644,9 +644,9 @@ fn io_wake_ups(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement:
                 move || {
                     let mut buffer = [0; 16];
                     assert!(Interruptible::new(&server).read(&mut buffer).is_err());
-                    interrupt::clear();
+                    gracefully::clear();
                 },
-                interrupt::JoinHandle::interrupt,
+                gracefully::JoinHandle::interrupt,
             );
             drop(client);
             latency
@@ -668,10 +668,10 @@ fn channel_wake_ups(group: &mut criterion::BenchmarkGroup<'_, criterion::measure
             let latency = wake_latency(
                 iters,
                 move || {
-                    assert!(interrupt::channel::recv(&rx).is_err());
-                    interrupt::clear();
+                    assert!(gracefully::channel::recv(&rx).is_err());
+                    gracefully::clear();
                 },
-                interrupt::JoinHandle::interrupt,
+                gracefully::JoinHandle::interrupt,
             );
             drop(tx);
             latency

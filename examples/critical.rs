@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use interrupt::{ThreadExit, critical, interruptible};
+use gracefully::{ThreadExit, critical, interruptible};
 
 /// Writes numbered records until interrupted; returns how many it wrote.
 #[interruptible]
@@ -19,14 +19,14 @@ fn write_records(path: &Path) -> io::Result<u32> {
     let mut written = 0;
     loop {
         // Between records: an interrupt stops the writer here...
-        interrupt::sleep(Duration::from_millis(3))?;
+        gracefully::sleep(Duration::from_millis(3))?;
         critical! {
             // ...but not in here, where a record is half written. The
             // slow parts stand for a disk or a network that takes its time.
             write!(file, "record {written:04}: ")?;
-            interrupt::sleep(Duration::from_millis(2))?;
+            gracefully::sleep(Duration::from_millis(2))?;
             write!(file, "{}", "payload ".repeat(4))?;
-            interrupt::sleep(Duration::from_millis(2))?;
+            gracefully::sleep(Duration::from_millis(2))?;
             writeln!(file, "end")?;
             file.flush()?;
         }
@@ -37,7 +37,7 @@ fn write_records(path: &Path) -> io::Result<u32> {
 fn main() -> io::Result<()> {
     let path = std::env::temp_dir().join(format!("interrupt-critical-{}.log", std::process::id()));
     let target = path.clone();
-    let writer = interrupt::spawn(move || write_records(&target));
+    let writer = gracefully::spawn(move || write_records(&target));
 
     std::thread::sleep(Duration::from_millis(200));
     writer.interrupt();

@@ -12,9 +12,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
-use interrupt::channel::{self, RecvError};
-use interrupt::io::Interruptible;
-use interrupt::{JoinHandle, ThreadExit};
+use gracefully::channel::{self, RecvError};
+use gracefully::io::Interruptible;
+use gracefully::{JoinHandle, ThreadExit};
 
 /// Reads lines from the child until interrupted; returns how many it read.
 fn read_lines(stdout: std::process::ChildStdout, lines: &Sender<String>) -> u64 {
@@ -89,15 +89,15 @@ fn main() {
 
     let (line_tx, line_rx) = crossbeam_channel::unbounded();
     let (result_tx, result_rx) = crossbeam_channel::unbounded();
-    let reader = interrupt::spawn(move || read_lines(stdout, &line_tx));
+    let reader = gracefully::spawn(move || read_lines(stdout, &line_tx));
     let workers: Vec<JoinHandle<_>> = (0..3)
         .map(|id| {
             let (lines, out) = (line_rx.clone(), result_tx.clone());
-            interrupt::spawn(move || work(id, &lines, &out))
+            gracefully::spawn(move || work(id, &lines, &out))
         })
         .collect();
     drop((line_rx, result_tx));
-    let writer = interrupt::spawn(move || write_out(&result_rx));
+    let writer = gracefully::spawn(move || write_out(&result_rx));
 
     std::thread::sleep(Duration::from_millis(300));
     println!("main: interrupting the reader");

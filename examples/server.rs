@@ -11,7 +11,7 @@
 use std::io;
 use std::sync::{Arc, Mutex};
 
-use interrupt::{FutureExt, InterruptHandle, ThreadExit, critical, interruptible};
+use gracefully::{FutureExt, InterruptHandle, ThreadExit, critical, interruptible};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;

@@ -21,8 +21,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use interrupt::io::Interruptible;
-use interrupt::{ThreadExit, critical};
+use gracefully::io::Interruptible;
+use gracefully::{ThreadExit, critical};
 
 type Queue = Arc<Mutex<Vec<String>>>;
 
@@ -35,12 +35,12 @@ type Queue = Arc<Mutex<Vec<String>>>;
 fn flush(queue: &Queue, mut log: File, producers_done: &AtomicBool) -> io::Result<u64> {
     let mut written = 0;
     loop {
-        let slept = interrupt::sleep(Duration::from_millis(20));
+        let slept = gracefully::sleep(Duration::from_millis(20));
         write_records(queue, &mut log, &mut written)?;
         if let Err(exit) = slept {
             // Asked to stop: the connections are stopping too and may still
             // queue the line they are working on.
-            interrupt::clear();
+            gracefully::clear();
             while !producers_done.load(Ordering::Acquire) {
                 std::thread::sleep(Duration::from_millis(5));
             }
@@ -58,7 +58,7 @@ fn write_records(queue: &Queue, log: &mut File, next: &mut u64) -> io::Result<()
         critical! {
             // Two writes and a pause between them: a torn record would show.
             write!(log, "record {next}: {line}")?;
-            interrupt::sleep(Duration::from_millis(1))?; // runs to its end in here
+            gracefully::sleep(Duration::from_millis(1))?; // runs to its end in here
             writeln!(log, " [end]")?;
             log.flush()?;
         }
@@ -99,7 +99,7 @@ fn serve(id: usize, socket: TcpStream, queue: &Queue) -> io::Result<()> {
     }
 }
 
-#[interrupt::main(grace = "2s")]
+#[gracefully::main(grace = "2s")]
 fn main() -> io::Result<()> {
     let mut log_path = std::env::temp_dir().join(format!("service-{}.log", std::process::id()));
     let mut stubborn = false;
@@ -116,11 +116,11 @@ fn main() -> io::Result<()> {
     let producers_done = Arc::new(AtomicBool::new(false));
     let log = File::create(&log_path)?;
     let (flusher_queue, flusher_done) = (Arc::clone(&queue), Arc::clone(&producers_done));
-    interrupt::Builder::new()
+    gracefully::Builder::new()
         .name("flusher".into())
         .spawn(move || flush(&flusher_queue, log, &flusher_done))?;
     if stubborn {
-        interrupt::Builder::new()
+        gracefully::Builder::new()
             .name("stubborn".into())
             .spawn(|| std::thread::sleep(Duration::from_mins(1)))?;
     }
@@ -137,7 +137,7 @@ fn main() -> io::Result<()> {
                 let queue = Arc::clone(&queue);
                 let id = connections.len();
                 connections.push(
-                    interrupt::Builder::new()
+                    gracefully::Builder::new()
                         .name(format!("conn-{id}"))
                         .spawn(move || serve(id, socket, &queue))?,
                 );

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use interrupt::{JoinError, ThreadExit, critical, interruptible};
+use gracefully::{JoinError, ThreadExit, critical, interruptible};
 
 /// The worker's resources: released by `Drop` however the worker stops.
 struct Desk {
@@ -30,11 +30,11 @@ fn work(id: usize) -> Result<(), ThreadExit> {
         // `#[interruptible]` checks for a request here, each time round.
 
         // Waiting for the next job: an interrupt ends the wait at once.
-        interrupt::sleep(Duration::from_millis(10 + 3 * id as u64))?;
+        gracefully::sleep(Duration::from_millis(10 + 3 * id as u64))?;
 
         // A job is never cut in half: interruption waits for it to end.
         critical! {
-            interrupt::sleep(Duration::from_millis(5))?; // runs to its end in here
+            gracefully::sleep(Duration::from_millis(5))?; // runs to its end in here
             desk.jobs += 1;
         }
     }
@@ -43,7 +43,7 @@ fn work(id: usize) -> Result<(), ThreadExit> {
 fn main() {
     let workers: Vec<_> = (0..8)
         .map(|id| {
-            interrupt::Builder::new()
+            gracefully::Builder::new()
                 .name(format!("worker-{id}"))
                 .spawn(move || work(id))
                 .expect("the OS refused to start a thread")
@@ -58,7 +58,7 @@ fn main() {
 
     std::thread::sleep(Duration::from_millis(300));
     println!("main: interrupting everyone left");
-    interrupt::interrupt_all();
+    gracefully::interrupt_all();
 
     for (id, worker) in workers.into_iter().enumerate() {
         match worker.join() {

@@ -1,29 +1,17 @@
-//! Graceful, cooperative interruption for threads.
+//! Graceful, cooperative interruption for threads and async tasks.
 //!
-//! One thread asks another to stop; the other stops at a safe point, runs
-//! its cleanup (`Drop`, error paths, flushes) and exits. Nothing is killed,
-//! nothing is lost. Regions that must not be cut short are marked critical
-//! and the request waits until they end.
-//!
-//! - [`macro@interruptible`] puts a checkpoint at the start of every loop
-//!   iteration of a function; [`critical!`] keeps a block from being cut
-//!   short.
-//! - Every thread has a *scope* with a sticky interrupt flag.
-//!   [`JoinHandle::interrupt`], [`InterruptHandle::interrupt`] and
-//!   [`interrupt_all`] set it, with a [`Cause`].
-//! - *Interruption points* deliver it as `Err(`[`ThreadExit`]`)`, so `?`
-//!   takes the thread out through its destructors: [`check`], and the waits
-//!   that a request wakes at once: [`sleep`], [`park`], [`park_timeout`],
-//!   [`wait`], [`wait_while`], [`wait_timeout`].
-//! - [`critical_section`] defers delivery until the section ends; the
-//!   request is never lost.
-//! - [`clear`] acknowledges a request so that work can resume.
+//! One thread asks another (or a task) to stop; the other stops at a safe
+//! point, runs its cleanup (`Drop`, error paths, flushes) and exits. Nothing
+//! is killed, nothing is lost. Regions that must not be cut short are marked
+//! critical and the request waits until they end. A thread blocked in
+//! [`sleep`], [`park`], a condvar [`wait`], a channel or a socket is woken
+//! at once.
 //!
 //! # Examples
 //!
 //! ```
 //! use std::time::Duration;
-//! use interrupt::{ThreadExit, critical, interruptible};
+//! use gracefully::{ThreadExit, critical, interruptible};
 //!
 //! struct Cleanup;
 //! impl Drop for Cleanup {
@@ -37,7 +25,7 @@
 //!     let _cleanup = Cleanup;
 //!     loop {
 //!         // `#[interruptible]` checks for a request here, each time round.
-//!         interrupt::sleep(Duration::from_millis(10))?; // a request ends the sleep at once
+//!         gracefully::sleep(Duration::from_millis(10))?; // a request ends the sleep at once
 //!         critical! {
 //!             // never cut in half
 //!             log.push("started");
@@ -46,28 +34,100 @@
 //!     }
 //! }
 //!
-//! let worker = interrupt::spawn(|| {
+//! let worker = gracefully::spawn(|| {
 //!     let mut log = Vec::new();
 //!     (work(&mut log), log)
 //! });
 //! std::thread::sleep(Duration::from_millis(30));
 //! worker.interrupt();
 //! let (stopped, log) = worker.join().unwrap();
-//! assert_eq!(stopped.unwrap_err().cause(), interrupt::Cause::Interrupted);
+//! assert_eq!(stopped.unwrap_err().cause(), gracefully::Cause::Interrupted);
 //! assert_eq!(log.len() % 2, 0); // every job whole
 //! ```
 //!
+//! # The map
+//!
+//! - **Scopes and requests.** Every thread has a *scope* with a sticky
+//!   interrupt flag, made on first use. [`JoinHandle::interrupt`],
+//!   [`InterruptHandle::interrupt`] and [`interrupt_all`] set it, with a
+//!   [`Cause`]; [`interruption_requested`] asks without acting; [`clear`]
+//!   acknowledges a request so that work can resume; [`current`] is a handle
+//!   to the current scope.
+//! - **Interruption points** deliver a pending request as
+//!   `Err(`[`ThreadExit`]`)`, so `?` takes the thread out through its
+//!   destructors: [`check`], and the waits below. [`ThreadExit`] converts
+//!   into [`std::io::Error`] and back ([`ThreadExit::from_io`]).
+//! - **The macros.** [`macro@interruptible`] puts a checkpoint at the start
+//!   of every loop iteration of a function (and at every `.await` of an
+//!   `async fn`); [`critical!`] (or the guard of [`critical_section`]) holds
+//!   delivery back until a block ends.
+//! - **Threads.** [`spawn`] and [`Builder`] work like `std::thread`'s, with
+//!   the scope registered before the thread runs. [`JoinHandle::join`]
+//!   tells an interrupted thread ([`JoinError::Interrupted`]) from a panic;
+//!   [`JoinHandle::join_interruptible`] waits for another thread until the
+//!   caller is interrupted; [`catch_exit`] catches an unwinding
+//!   [`ThreadExit`].
+//! - **Async tasks.** [`FutureExt::with_interrupt`] runs a future in the
+//!   scope of an [`InterruptHandle::new`] on any executor; the scope follows
+//!   the task between threads and a request wakes it.
+//! - **Blocking calls a request ends**: [`sleep`], [`park`],
+//!   [`park_timeout`], and the condvar waits [`wait`], [`wait_while`],
+//!   [`wait_timeout`]; [`io::Interruptible`] for sockets, pipes, listeners
+//!   and child pipes (unix); [`channel::recv`] and [`channel::recv_timeout`]
+//!   for crossbeam channels (feature `crossbeam`).
+//! - **Handles, deadlines and children.** [`InterruptHandle::on_interrupt`]
+//!   runs code when a scope is requested (to unblock what the library cannot
+//!   reach); [`InterruptHandle::interrupt_after`] sets a [`Deadline`];
+//!   [`InterruptHandle::child`] makes a scope that is interrupted with its
+//!   parent; [`InterruptHandle::enter`] runs a job on any thread in another
+//!   scope.
+//! - **Signals and `main`.** [`signals::install`] (unix, feature `signals`)
+//!   turns SIGINT, SIGTERM and SIGHUP into requests to every scope;
+//!   [`macro@main`] on `fn main` installs them, runs the body, then shuts
+//!   down.
+//! - **Shutdown.** [`shutdown`] requests every scope, waits for the threads
+//!   made by [`spawn`] within a grace period, and returns a
+//!   [`ShutdownReport`] naming the [`Straggler`]s.
+//!
 //! # Choices
 //!
-//! - A request is sticky until [`clear`]; the first cause wins.
+//! - A request is sticky until [`clear`]; when a scope is requested twice,
+//!   the first cause wins.
 //! - A wait that has completed returns its value even if a request arrived
-//!   meanwhile; the request is delivered at the next interruption point.
+//!   meanwhile; the request is delivered at the next interruption point. An
+//!   interruption point reached with a request pending does not start its
+//!   wait (a message stays in its channel, a write is not begun).
+//! - A critical section defers delivery on its scope, never loses it: the
+//!   request is delivered at the first interruption point after the
+//!   outermost section closes.
 //! - [`JoinHandle::join`] tells a thread that unwound with a [`ThreadExit`]
 //!   ([`JoinError::Interrupted`]) from one that panicked
 //!   ([`JoinError::Panicked`]).
 //! - Interrupting a thread that has finished, or a scope nothing uses any
 //!   more, does nothing.
+//!
+//! # Features
+//!
+//! - `signals` (on by default, unix): the [`signals`] module, used by
+//!   [`macro@main`]. Depends on `signal-hook`.
+//! - `crossbeam`: the [`channel`] module, interruptible receives on
+//!   `crossbeam-channel` channels.
+//!
+//! Without them the crate depends on `atomic-waker`, and on unix on
+//! `rustix` and `libc`.
 
+// Where a feature leaves a module out, its links in the map above point to
+// the list of features instead.
+#![cfg_attr(
+    not(feature = "crossbeam"),
+    doc = "\n\n[`channel`]: #features\n[`channel::recv`]: #features\n[`channel::recv_timeout`]: #features"
+)]
+#![cfg_attr(
+    not(all(unix, feature = "signals")),
+    doc = "\n\n[`signals`]: #features\n[`signals::install`]: #features"
+)]
+#![cfg_attr(not(unix), doc = "\n\n[`io::Interruptible`]: #features")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings))))]
 
 #[doc(inline)]

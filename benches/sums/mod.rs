@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use interrupt::{ThreadExit, interruptible};
+use gracefully::{ThreadExit, interruptible};
 use tokio_util::sync::CancellationToken;
 
 /// 64 Ki numbers to sum: a loop LLVM vectorises when nothing checks in it.
@@ -45,7 +45,7 @@ pub(crate) fn sum_each(data: &[u32]) -> Result<u64, ThreadExit> {
 pub(crate) fn sum_free_check(data: &[u32]) -> Result<u64, ThreadExit> {
     let mut total = 0;
     for &x in data {
-        interrupt::check()?;
+        gracefully::check()?;
         total += u64::from(x);
     }
     Ok(total)

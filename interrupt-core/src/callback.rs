@@ -39,19 +39,19 @@ impl InterruptHandle {
     /// let listener = TcpListener::bind("127.0.0.1:0")?;
     /// let _client = TcpStream::connect(listener.local_addr()?)?;
     /// let (mut socket, _) = listener.accept()?;
-    /// let reader = interrupt_core::spawn(move || {
+    /// let reader = gracefully::spawn(move || {
     ///     let unblock = socket.try_clone()?;
-    ///     let _on_interrupt = interrupt_core::current()
+    ///     let _on_interrupt = gracefully::current()
     ///         .on_interrupt(move || drop(unblock.shutdown(Shutdown::Both)));
     ///     let mut buffer = [0; 64];
     ///     let n = socket.read(&mut buffer)?; // the client never writes
-    ///     interrupt_core::check()?; // an end of stream caused by the interrupt
+    ///     gracefully::check()?; // an end of stream caused by the interrupt
     ///     Ok::<usize, std::io::Error>(n)
     /// });
     /// std::thread::sleep(std::time::Duration::from_millis(20));
     /// reader.interrupt();
     /// let stopped = reader.join().unwrap().unwrap_err();
-    /// assert!(interrupt_core::ThreadExit::from_io(&stopped).is_some());
+    /// assert!(gracefully::ThreadExit::from_io(&stopped).is_some());
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn on_interrupt(&self, f: impl FnOnce() + Send + 'static) -> OnInterrupt {
@@ -72,7 +72,7 @@ impl InterruptHandle {
 /// use std::sync::Arc;
 /// use std::sync::atomic::{AtomicBool, Ordering};
 ///
-/// let handle = interrupt_core::InterruptHandle::new();
+/// let handle = gracefully::InterruptHandle::new();
 /// let ran = Arc::new(AtomicBool::new(false));
 /// let flag = Arc::clone(&ran);
 /// let guard = handle.on_interrupt(move || flag.store(true, Ordering::SeqCst));

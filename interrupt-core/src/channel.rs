@@ -93,10 +93,10 @@ thread_local! {
 /// # Examples
 ///
 /// ```
-/// use interrupt_core::channel::{self, RecvError};
+/// use gracefully::channel::{self, RecvError};
 ///
 /// let (tx, rx) = crossbeam_channel::unbounded::<u32>();
-/// let consumer = interrupt_core::spawn(move || {
+/// let consumer = gracefully::spawn(move || {
 ///     let mut total = 0;
 ///     loop {
 ///         match channel::recv(&rx) {
@@ -129,7 +129,7 @@ pub fn recv<T>(receiver: &Receiver<T>) -> Result<T, RecvError> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use interrupt_core::channel::{self, RecvTimeoutError};
+/// use gracefully::channel::{self, RecvTimeoutError};
 ///
 /// let (_tx, rx) = crossbeam_channel::unbounded::<u32>();
 /// assert_eq!(channel::recv_timeout(&rx, Duration::from_millis(5)), Err(RecvTimeoutError::Timeout));

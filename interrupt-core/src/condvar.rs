@@ -56,13 +56,13 @@ fn request_in_window() {}
 ///
 /// let pair = Arc::new((Mutex::new(false), Condvar::new()));
 /// let shared = Arc::clone(&pair);
-/// let worker = interrupt_core::spawn(move || {
+/// let worker = gracefully::spawn(move || {
 ///     let (ready, condvar) = &*shared;
 ///     let mut ready = ready.lock().unwrap();
 ///     while !*ready {
-///         ready = interrupt_core::wait(condvar, ready)?;
+///         ready = gracefully::wait(condvar, ready)?;
 ///     }
-///     Ok::<_, interrupt_core::ThreadExit>(())
+///     Ok::<_, gracefully::ThreadExit>(())
 /// });
 /// worker.interrupt(); // nobody will ever set `ready`
 /// assert!(worker.join().unwrap().is_err());
@@ -102,10 +102,10 @@ pub fn wait<'a, T>(
 ///
 /// let queue = Arc::new((Mutex::new(Vec::<u32>::new()), Condvar::new()));
 /// let shared = Arc::clone(&queue);
-/// let consumer = interrupt_core::spawn(move || {
+/// let consumer = gracefully::spawn(move || {
 ///     let (items, condvar) = &*shared;
-///     let mut items = interrupt_core::wait_while(condvar, items.lock().unwrap(), |v| v.is_empty())?;
-///     Ok::<_, interrupt_core::ThreadExit>(items.pop())
+///     let mut items = gracefully::wait_while(condvar, items.lock().unwrap(), |v| v.is_empty())?;
+///     Ok::<_, gracefully::ThreadExit>(items.pop())
 /// });
 /// queue.0.lock().unwrap().push(7);
 /// queue.1.notify_all();
@@ -166,9 +166,9 @@ where
 /// let lock = Mutex::new(());
 /// let condvar = Condvar::new();
 /// let (_guard, result) =
-///     interrupt_core::wait_timeout(&condvar, lock.lock().unwrap(), Duration::from_millis(5))?;
+///     gracefully::wait_timeout(&condvar, lock.lock().unwrap(), Duration::from_millis(5))?;
 /// assert!(result.timed_out());
-/// # Ok::<(), interrupt_core::ThreadExit>(())
+/// # Ok::<(), gracefully::ThreadExit>(())
 /// ```
 pub fn wait_timeout<'a, T>(
     condvar: &Condvar,

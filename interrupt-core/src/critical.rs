@@ -24,15 +24,15 @@ use crate::sync::Arc;
 /// # Examples
 ///
 /// ```
-/// let handle = interrupt_core::current();
+/// let handle = gracefully::current();
 /// {
-///     let _section = interrupt_core::critical_section();
+///     let _section = gracefully::critical_section();
 ///     handle.interrupt();
-///     assert!(interrupt_core::check().is_ok()); // not delivered inside
-///     assert!(interrupt_core::interruption_requested());
+///     assert!(gracefully::check().is_ok()); // not delivered inside
+///     assert!(gracefully::interruption_requested());
 /// }
-/// assert!(interrupt_core::check().is_err()); // delivered after
-/// # interrupt_core::clear();
+/// assert!(gracefully::check().is_err()); // delivered after
+/// # gracefully::clear();
 /// ```
 pub fn critical_section() -> CriticalGuard {
     let scope = current_arc();
@@ -53,12 +53,12 @@ pub fn critical_section() -> CriticalGuard {
 /// # Examples
 ///
 /// ```
-/// let guard = interrupt_core::critical_section();
-/// interrupt_core::current().interrupt();
-/// assert!(interrupt_core::check().is_ok());
+/// let guard = gracefully::critical_section();
+/// gracefully::current().interrupt();
+/// assert!(gracefully::check().is_ok());
 /// drop(guard);
-/// assert!(interrupt_core::check().is_err());
-/// # interrupt_core::clear();
+/// assert!(gracefully::check().is_err());
+/// # gracefully::clear();
 /// ```
 #[must_use = "the critical section closes as soon as the guard is dropped; bind it with `let _section = ...`"]
 pub struct CriticalGuard {

@@ -129,8 +129,8 @@ pub(crate) fn adopt(scope: Arc<Scope>) {
 /// # Examples
 ///
 /// ```
-/// let worker = interrupt_core::spawn(|| {
-///     while !interrupt_core::interruption_requested() {
+/// let worker = gracefully::spawn(|| {
+///     while !gracefully::interruption_requested() {
 ///         std::thread::yield_now();
 ///     }
 ///     "stopped"
@@ -160,16 +160,16 @@ pub fn interruption_requested() -> bool {
 /// # Examples
 ///
 /// ```
-/// use interrupt_core::ThreadExit;
+/// use gracefully::ThreadExit;
 ///
 /// fn work() -> Result<(), ThreadExit> {
 ///     loop {
-///         interrupt_core::check()?;
+///         gracefully::check()?;
 ///         std::thread::yield_now(); // one unit of work
 ///     }
 /// }
 ///
-/// let worker = interrupt_core::spawn(work);
+/// let worker = gracefully::spawn(work);
 /// worker.interrupt();
 /// assert!(worker.join().unwrap().is_err());
 /// ```
@@ -186,12 +186,12 @@ pub fn check() -> Result<(), ThreadExit> {
 /// # Examples
 ///
 /// ```
-/// let handle = interrupt_core::current();
+/// let handle = gracefully::current();
 /// handle.interrupt();
-/// assert!(interrupt_core::check().is_err());
-/// assert!(interrupt_core::clear().is_some());
-/// assert!(interrupt_core::check().is_ok());
-/// assert!(interrupt_core::clear().is_none());
+/// assert!(gracefully::check().is_err());
+/// assert!(gracefully::clear().is_some());
+/// assert!(gracefully::check().is_ok());
+/// assert!(gracefully::clear().is_none());
 /// ```
 pub fn clear() -> Option<ThreadExit> {
     with_current(Scope::clear)
@@ -205,11 +205,11 @@ pub fn clear() -> Option<ThreadExit> {
 /// # Examples
 ///
 /// ```
-/// let me = interrupt_core::current();
-/// assert_eq!(me, interrupt_core::current());
+/// let me = gracefully::current();
+/// assert_eq!(me, gracefully::current());
 /// me.interrupt();
-/// assert!(interrupt_core::interruption_requested());
-/// # interrupt_core::clear();
+/// assert!(gracefully::interruption_requested());
+/// # gracefully::clear();
 /// ```
 #[must_use]
 pub fn current() -> InterruptHandle {

@@ -31,11 +31,11 @@ impl InterruptHandle {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use interrupt_core::Cause;
+    /// use gracefully::Cause;
     ///
-    /// let worker = interrupt_core::spawn(|| {
-    ///     let _deadline = interrupt_core::current().interrupt_after(Duration::from_millis(20));
-    ///     interrupt_core::sleep(Duration::from_secs(60))
+    /// let worker = gracefully::spawn(|| {
+    ///     let _deadline = gracefully::current().interrupt_after(Duration::from_millis(20));
+    ///     gracefully::sleep(Duration::from_secs(60))
     /// });
     /// assert_eq!(worker.join().unwrap().unwrap_err().cause(), Cause::Deadline);
     /// ```
@@ -62,7 +62,7 @@ impl InterruptHandle {
 /// ```
 /// use std::time::Duration;
 ///
-/// let handle = interrupt_core::InterruptHandle::new();
+/// let handle = gracefully::InterruptHandle::new();
 /// let deadline = handle.interrupt_after(Duration::from_millis(5));
 /// drop(deadline);
 /// std::thread::sleep(Duration::from_millis(20));
@@ -93,7 +93,7 @@ impl Deadline {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let handle = interrupt_core::InterruptHandle::new();
+    /// let handle = gracefully::InterruptHandle::new();
     /// let deadline = handle.interrupt_after(Duration::from_secs(3600));
     /// deadline.reset(Duration::from_millis(1));
     /// std::thread::sleep(Duration::from_millis(50));

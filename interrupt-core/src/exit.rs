@@ -12,11 +12,11 @@ use std::io;
 /// # Examples
 ///
 /// ```
-/// use interrupt_core::{Cause, ThreadExit};
+/// use gracefully::{Cause, ThreadExit};
 ///
-/// let worker = interrupt_core::spawn(|| -> Result<(), ThreadExit> {
+/// let worker = gracefully::spawn(|| -> Result<(), ThreadExit> {
 ///     loop {
-///         interrupt_core::sleep(std::time::Duration::from_millis(1))?;
+///         gracefully::sleep(std::time::Duration::from_millis(1))?;
 ///     }
 /// });
 /// worker.interrupt();
@@ -65,7 +65,7 @@ impl fmt::Display for Cause {
 /// # Examples
 ///
 /// ```
-/// use interrupt_core::{Cause, ThreadExit};
+/// use gracefully::{Cause, ThreadExit};
 ///
 /// let exit = ThreadExit::new(Cause::Deadline);
 /// let io: std::io::Error = exit.clone().into();
@@ -84,7 +84,7 @@ impl ThreadExit {
     /// # Examples
     ///
     /// ```
-    /// use interrupt_core::{Cause, ThreadExit};
+    /// use gracefully::{Cause, ThreadExit};
     ///
     /// assert_eq!(ThreadExit::new(Cause::Signal(2)).cause(), Cause::Signal(2));
     /// ```
@@ -98,7 +98,7 @@ impl ThreadExit {
     /// # Examples
     ///
     /// ```
-    /// use interrupt_core::{Cause, ThreadExit};
+    /// use gracefully::{Cause, ThreadExit};
     ///
     /// assert_eq!(ThreadExit::new(Cause::All).cause(), Cause::All);
     /// ```
@@ -112,7 +112,7 @@ impl ThreadExit {
     /// # Examples
     ///
     /// ```
-    /// use interrupt_core::{Cause, ThreadExit};
+    /// use gracefully::{Cause, ThreadExit};
     ///
     /// let err = std::io::Error::from(ThreadExit::new(Cause::Interrupted));
     /// assert!(ThreadExit::from_io(&err).is_some());

@@ -39,10 +39,10 @@ pub trait FutureExt: Future + Sized {
     /// # Examples
     ///
     /// ```
-    /// use interrupt_core::{FutureExt, InterruptHandle};
+    /// use gracefully::{FutureExt, InterruptHandle};
     ///
     /// let handle = InterruptHandle::new();
-    /// let task = async { interrupt_core::current() }.with_interrupt(handle.clone());
+    /// let task = async { gracefully::current() }.with_interrupt(handle.clone());
     /// let waker = std::task::Waker::noop();
     /// let mut cx = std::task::Context::from_waker(&waker);
     /// let mut task = std::pin::pin!(task);
@@ -66,7 +66,7 @@ impl<F: Future> FutureExt for F {}
 /// # Examples
 ///
 /// ```
-/// use interrupt_core::{FutureExt, InterruptHandle, WithInterrupt};
+/// use gracefully::{FutureExt, InterruptHandle, WithInterrupt};
 ///
 /// let task: WithInterrupt<_> = async { 1 }.with_interrupt(InterruptHandle::new());
 /// # drop(task);

@@ -20,7 +20,7 @@ use crate::sync::Arc;
 /// ```
 /// use std::time::Duration;
 ///
-/// let worker = interrupt_core::spawn(|| interrupt_core::sleep(Duration::from_secs(60)));
+/// let worker = gracefully::spawn(|| gracefully::sleep(Duration::from_secs(60)));
 /// let handle = worker.handle().clone();
 /// handle.interrupt();
 /// assert!(handle.is_interrupted());
@@ -41,7 +41,7 @@ impl InterruptHandle {
     /// # Examples
     ///
     /// ```
-    /// let job = interrupt_core::InterruptHandle::new();
+    /// let job = gracefully::InterruptHandle::new();
     /// assert!(!job.is_interrupted());
     /// job.interrupt();
     /// assert!(job.is_interrupted());
@@ -78,7 +78,7 @@ impl InterruptHandle {
     /// # Examples
     ///
     /// ```
-    /// let worker = interrupt_core::spawn(interrupt_core::park);
+    /// let worker = gracefully::spawn(gracefully::park);
     /// worker.handle().interrupt();
     /// assert!(worker.join().unwrap().is_err());
     /// ```
@@ -97,7 +97,7 @@ impl InterruptHandle {
     /// # Examples
     ///
     /// ```
-    /// let server = interrupt_core::InterruptHandle::new();
+    /// let server = gracefully::InterruptHandle::new();
     /// let connection = server.child();
     /// connection.interrupt();
     /// assert!(!server.is_interrupted());
@@ -124,10 +124,10 @@ impl InterruptHandle {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let job = interrupt_core::InterruptHandle::new();
+    /// let job = gracefully::InterruptHandle::new();
     /// let scope = job.clone();
     /// let pool_thread = std::thread::spawn(move || {
-    ///     scope.enter(|| interrupt_core::sleep(Duration::from_secs(60)))
+    ///     scope.enter(|| gracefully::sleep(Duration::from_secs(60)))
     /// });
     /// std::thread::sleep(Duration::from_millis(10));
     /// job.interrupt();
@@ -143,7 +143,7 @@ impl InterruptHandle {
     /// # Examples
     ///
     /// ```
-    /// let handle = interrupt_core::InterruptHandle::new();
+    /// let handle = gracefully::InterruptHandle::new();
     /// assert!(!handle.is_interrupted());
     /// handle.interrupt();
     /// assert!(handle.is_interrupted());
@@ -192,14 +192,14 @@ impl fmt::Debug for InterruptHandle {
 /// use std::time::Duration;
 ///
 /// let workers: Vec<_> = (0..4)
-///     .map(|_| interrupt_core::spawn(|| interrupt_core::sleep(Duration::from_secs(60))))
+///     .map(|_| gracefully::spawn(|| gracefully::sleep(Duration::from_secs(60))))
 ///     .collect();
-/// interrupt_core::interrupt_all();
+/// gracefully::interrupt_all();
 /// for worker in workers {
 ///     let exit = worker.join().unwrap().unwrap_err();
-///     assert_eq!(exit.cause(), interrupt_core::Cause::All);
+///     assert_eq!(exit.cause(), gracefully::Cause::All);
 /// }
-/// # interrupt_core::clear();
+/// # gracefully::clear();
 /// ```
 pub fn interrupt_all() {
     interrupt_all_with(Cause::All);

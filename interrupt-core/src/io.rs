@@ -66,12 +66,12 @@ const WRITE_CHUNK: usize = 4096;
 /// ```
 /// use std::io::Read;
 /// use std::net::{TcpListener, TcpStream};
-/// use interrupt_core::io::Interruptible;
+/// use gracefully::io::Interruptible;
 ///
 /// let listener = TcpListener::bind("127.0.0.1:0")?;
 /// let _client = TcpStream::connect(listener.local_addr()?)?;
 /// let (socket, _) = listener.accept()?;
-/// let reader = interrupt_core::spawn(move || {
+/// let reader = gracefully::spawn(move || {
 ///     let mut socket = Interruptible::new(socket);
 ///     let mut buffer = [0; 64];
 ///     socket.read(&mut buffer) // the client never writes
@@ -79,7 +79,7 @@ const WRITE_CHUNK: usize = 4096;
 /// std::thread::sleep(std::time::Duration::from_millis(20));
 /// reader.interrupt();
 /// let error = reader.join().unwrap().unwrap_err();
-/// assert!(interrupt_core::ThreadExit::from_io(&error).is_some());
+/// assert!(gracefully::ThreadExit::from_io(&error).is_some());
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct Interruptible<S> {
@@ -93,7 +93,7 @@ impl<S> Interruptible<S> {
     ///
     /// ```
     /// let (reader, _writer) = std::io::pipe()?;
-    /// let reader = interrupt_core::io::Interruptible::new(reader);
+    /// let reader = gracefully::io::Interruptible::new(reader);
     /// # drop(reader);
     /// # Ok::<(), std::io::Error>(())
     /// ```
@@ -107,7 +107,7 @@ impl<S> Interruptible<S> {
     ///
     /// ```
     /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    /// let listener = interrupt_core::io::Interruptible::new(listener);
+    /// let listener = gracefully::io::Interruptible::new(listener);
     /// println!("listening on {}", listener.get_ref().local_addr()?);
     /// # Ok::<(), std::io::Error>(())
     /// ```
@@ -121,7 +121,7 @@ impl<S> Interruptible<S> {
     ///
     /// ```
     /// let (reader, _writer) = std::io::pipe()?;
-    /// let mut reader = interrupt_core::io::Interruptible::new(reader);
+    /// let mut reader = gracefully::io::Interruptible::new(reader);
     /// let _plain: &mut std::io::PipeReader = reader.get_mut();
     /// # Ok::<(), std::io::Error>(())
     /// ```
@@ -135,7 +135,7 @@ impl<S> Interruptible<S> {
     ///
     /// ```
     /// let (reader, _writer) = std::io::pipe()?;
-    /// let reader = interrupt_core::io::Interruptible::new(reader).into_inner();
+    /// let reader = gracefully::io::Interruptible::new(reader).into_inner();
     /// # drop(reader);
     /// # Ok::<(), std::io::Error>(())
     /// ```
@@ -180,7 +180,7 @@ impl Interruptible<TcpListener> {
     /// # Examples
     ///
     /// ```
-    /// use interrupt_core::io::Interruptible;
+    /// use gracefully::io::Interruptible;
     ///
     /// let listener = Interruptible::new(std::net::TcpListener::bind("127.0.0.1:0")?);
     /// let address = listener.get_ref().local_addr()?;
@@ -206,7 +206,7 @@ impl Interruptible<UnixListener> {
     /// # Examples
     ///
     /// ```
-    /// use interrupt_core::io::Interruptible;
+    /// use gracefully::io::Interruptible;
     ///
     /// let path = std::env::temp_dir().join(format!("interrupt-doc-{}.sock", std::process::id()));
     /// let listener = Interruptible::new(std::os::unix::net::UnixListener::bind(&path)?);

@@ -1,8 +1,8 @@
-//! The runtime of the [`interrupt`](https://docs.rs/interrupt) crate:
+//! The runtime of the [`gracefully`](https://docs.rs/gracefully) crate:
 //! scopes, interrupt flags, the registry, [`ThreadExit`], critical sections
 //! and interruptible waits.
 //!
-//! Depend on the facade crate `interrupt`, which re-exports all of this
+//! Depend on `gracefully`, which re-exports all of this
 //! together with the macros. This crate is kept small and stable because its
 //! state is process-global: every version of the facade shares it.
 //!
@@ -25,18 +25,19 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use interrupt_core::ThreadExit;
+//! use gracefully::ThreadExit;
 //!
-//! let worker = interrupt_core::spawn(|| -> Result<(), ThreadExit> {
+//! let worker = gracefully::spawn(|| -> Result<(), ThreadExit> {
 //!     loop {
-//!         interrupt_core::check()?;
-//!         interrupt_core::sleep(Duration::from_millis(1))?;
+//!         gracefully::check()?;
+//!         gracefully::sleep(Duration::from_millis(1))?;
 //!     }
 //! });
 //! worker.interrupt();
 //! assert!(worker.join().unwrap().is_err());
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings))))]
 
 mod callback;

@@ -8,7 +8,7 @@
 //! under every interleaving of the two threads' atomic and lock operations,
 //! with each value its memory model lets a relaxed or acquire load return,
 //! and without a preemption bound: the models are small enough to explore
-//! whole. Each asserts DESIGN.md's rules 1 and 2: a request is never
+//! whole. Each asserts the two rules: a request is never
 //! delivered inside a critical section and never lost, and it wakes a
 //! blocked wait. A lost wake-up leaves the owner blocked for ever, which
 //! loom reports as a deadlock.

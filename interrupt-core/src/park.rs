@@ -23,11 +23,11 @@ use crate::scope::Scope;
 /// # Examples
 ///
 /// ```
-/// let worker = interrupt_core::spawn(|| loop {
-///     interrupt_core::park()?; // returns Err once interrupted
+/// let worker = gracefully::spawn(|| loop {
+///     gracefully::park()?; // returns Err once interrupted
 /// });
 /// worker.interrupt();
-/// let stopped: Result<(), interrupt_core::ThreadExit> = worker.join().unwrap();
+/// let stopped: Result<(), gracefully::ThreadExit> = worker.join().unwrap();
 /// assert!(stopped.is_err());
 /// ```
 pub fn park() -> Result<(), ThreadExit> {
@@ -50,10 +50,10 @@ pub fn park() -> Result<(), ThreadExit> {
 /// ```
 /// use std::time::Duration;
 ///
-/// assert!(interrupt_core::park_timeout(Duration::from_millis(1)).is_ok());
-/// interrupt_core::current().interrupt();
-/// assert!(interrupt_core::park_timeout(Duration::from_secs(60)).is_err());
-/// # interrupt_core::clear();
+/// assert!(gracefully::park_timeout(Duration::from_millis(1)).is_ok());
+/// gracefully::current().interrupt();
+/// assert!(gracefully::park_timeout(Duration::from_secs(60)).is_err());
+/// # gracefully::clear();
 /// ```
 pub fn park_timeout(dur: Duration) -> Result<(), ThreadExit> {
     park_with(|| thread::park_timeout(dur))

@@ -65,9 +65,9 @@ pub(crate) fn snapshot() -> Vec<Arc<Scope>> {
 /// # Examples
 ///
 /// ```
-/// let before = interrupt_core::live_scopes();
-/// let handle = interrupt_core::InterruptHandle::new();
-/// assert!(interrupt_core::live_scopes() >= before + 1);
+/// let before = gracefully::live_scopes();
+/// let handle = gracefully::InterruptHandle::new();
+/// assert!(gracefully::live_scopes() >= before + 1);
 /// drop(handle);
 /// ```
 #[must_use]

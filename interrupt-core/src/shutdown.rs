@@ -121,14 +121,14 @@ impl ThreadRecord {
 /// ```
 /// use std::time::Duration;
 ///
-/// let worker = interrupt_core::Builder::new()
+/// let worker = gracefully::Builder::new()
 ///     .name("poller".into())
-///     .spawn(|| interrupt_core::sleep(Duration::from_secs(60)))?;
-/// let report = interrupt_core::shutdown(Duration::from_secs(5));
+///     .spawn(|| gracefully::sleep(Duration::from_secs(60)))?;
+/// let report = gracefully::shutdown(Duration::from_secs(5));
 /// assert!(report.is_clean(), "{report}");
 /// assert!(worker.join().unwrap().is_err());
 /// // From now on, new scopes start interrupted.
-/// assert!(interrupt_core::InterruptHandle::new().is_interrupted());
+/// assert!(gracefully::InterruptHandle::new().is_interrupted());
 /// # Ok::<(), std::io::Error>(())
 /// ```
 #[must_use = "the report says which threads did not stop"]
@@ -174,7 +174,7 @@ pub fn shutdown(grace: Duration) -> ShutdownReport {
 /// # Examples
 ///
 /// ```
-/// let report = interrupt_core::shutdown(std::time::Duration::from_millis(100));
+/// let report = gracefully::shutdown(std::time::Duration::from_millis(100));
 /// if !report.is_clean() {
 ///     eprintln!("{report}");
 /// }
@@ -192,7 +192,7 @@ impl ShutdownReport {
     /// # Examples
     ///
     /// ```
-    /// assert!(interrupt_core::shutdown(std::time::Duration::from_secs(1)).is_clean());
+    /// assert!(gracefully::shutdown(std::time::Duration::from_secs(1)).is_clean());
     /// ```
     #[must_use]
     pub fn is_clean(&self) -> bool {
@@ -204,7 +204,7 @@ impl ShutdownReport {
     /// # Examples
     ///
     /// ```
-    /// let report = interrupt_core::shutdown(std::time::Duration::from_secs(1));
+    /// let report = gracefully::shutdown(std::time::Duration::from_secs(1));
     /// for straggler in report.stragglers() {
     ///     eprintln!("{} did not stop", straggler.name().unwrap_or("a thread"));
     /// }
@@ -239,7 +239,7 @@ impl fmt::Display for ShutdownReport {
 /// # Examples
 ///
 /// ```
-/// let report = interrupt_core::shutdown(std::time::Duration::from_secs(1));
+/// let report = gracefully::shutdown(std::time::Duration::from_secs(1));
 /// for straggler in report.stragglers() {
 ///     println!("{straggler}"); // e.g. `flusher (in a critical section, asked 1.0s ago)`
 /// }
@@ -258,7 +258,7 @@ impl Straggler {
     /// # Examples
     ///
     /// ```
-    /// # let report = interrupt_core::shutdown(std::time::Duration::from_secs(1));
+    /// # let report = gracefully::shutdown(std::time::Duration::from_secs(1));
     /// let names: Vec<&str> = report.stragglers().iter().filter_map(|s| s.name()).collect();
     /// # assert!(names.is_empty());
     /// ```
@@ -272,7 +272,7 @@ impl Straggler {
     /// # Examples
     ///
     /// ```
-    /// # let report = interrupt_core::shutdown(std::time::Duration::from_secs(1));
+    /// # let report = gracefully::shutdown(std::time::Duration::from_secs(1));
     /// let busy = report.stragglers().iter().filter(|s| s.in_critical()).count();
     /// # assert_eq!(busy, 0);
     /// ```
@@ -286,7 +286,7 @@ impl Straggler {
     /// # Examples
     ///
     /// ```
-    /// # let report = interrupt_core::shutdown(std::time::Duration::from_secs(1));
+    /// # let report = gracefully::shutdown(std::time::Duration::from_secs(1));
     /// let longest = report.stragglers().iter().map(|s| s.requested_for()).max();
     /// # assert!(longest.is_none());
     /// ```

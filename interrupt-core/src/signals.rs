@@ -9,7 +9,7 @@
 //!
 //! 1. The signal handlers do only async-signal-safe work: `signal-hook`'s
 //!    self-pipe write, an atomic load, and `_exit`. Requesting the scopes
-//!    happens on the `interrupt-signals` thread.
+//!    happens on the `gracefully-signals` thread.
 //! 2. Handlers are chained through `signal-hook-registry`: handlers that
 //!    other code installed before or after keep running.
 //! 3. A signal that was ignored when `install` ran (`nohup`, `trap '' HUP`)
@@ -47,11 +47,11 @@ use crate::sync::{Arc, Ordering};
 /// use std::time::Duration;
 ///
 /// fn main() -> std::io::Result<()> {
-///     let _signals = interrupt_core::signals::install()?;
-///     let worker = interrupt_core::spawn(|| loop {
-///         interrupt_core::sleep(Duration::from_secs(1))?; // Ctrl-C ends this
+///     let _signals = gracefully::signals::install()?;
+///     let worker = gracefully::spawn(|| loop {
+///         gracefully::sleep(Duration::from_secs(1))?; // Ctrl-C ends this
 ///     });
-///     let stopped: Result<(), interrupt_core::ThreadExit> = worker.join().unwrap();
+///     let stopped: Result<(), gracefully::ThreadExit> = worker.join().unwrap();
 ///     println!("worker stopped: {}", stopped.unwrap_err());
 ///     Ok(())
 /// }
@@ -88,7 +88,7 @@ impl fmt::Debug for SecondSignal {
 /// # Examples
 ///
 /// ```
-/// use interrupt_core::signals::{SecondSignal, Signals};
+/// use gracefully::signals::{SecondSignal, Signals};
 ///
 /// const SIGTERM: i32 = 15;
 /// let handle = Signals::new()
@@ -118,7 +118,7 @@ impl Signals {
     /// # Examples
     ///
     /// ```
-    /// let signals = interrupt_core::signals::Signals::new();
+    /// let signals = gracefully::signals::Signals::new();
     /// # drop(signals);
     /// ```
     pub fn new() -> Self {
@@ -133,7 +133,7 @@ impl Signals {
     /// # Examples
     ///
     /// ```
-    /// let signals = interrupt_core::signals::Signals::new().signals(&[2, 15]); // SIGINT, SIGTERM
+    /// let signals = gracefully::signals::Signals::new().signals(&[2, 15]); // SIGINT, SIGTERM
     /// # drop(signals);
     /// ```
     pub fn signals(mut self, signals: &[i32]) -> Self {
@@ -146,7 +146,7 @@ impl Signals {
     /// # Examples
     ///
     /// ```
-    /// use interrupt_core::signals::{SecondSignal, Signals};
+    /// use gracefully::signals::{SecondSignal, Signals};
     ///
     /// let signals = Signals::new().on_second(SecondSignal::Ignore);
     /// # drop(signals);
@@ -156,7 +156,7 @@ impl Signals {
         self
     }
 
-    /// Installs the handlers and starts the `interrupt-signals` thread.
+    /// Installs the handlers and starts the `gracefully-signals` thread.
     ///
     /// Installing while an installation is active changes nothing and
     /// returns a handle to it. Signals ignored at this moment stay ignored.
@@ -169,7 +169,7 @@ impl Signals {
     /// # Examples
     ///
     /// ```
-    /// let handle = interrupt_core::signals::Signals::new().install()?;
+    /// let handle = gracefully::signals::Signals::new().install()?;
     /// handle.uninstall();
     /// # Ok::<(), std::io::Error>(())
     /// ```
@@ -212,7 +212,7 @@ fn state() -> &'static Mutex<State> {
 /// # Examples
 ///
 /// ```
-/// let handle = interrupt_core::signals::install()?;
+/// let handle = gracefully::signals::install()?;
 /// handle.uninstall(); // SIGINT ends the process again, as before
 /// # Ok::<(), std::io::Error>(())
 /// ```
@@ -229,7 +229,7 @@ impl SignalsHandle {
     /// # Examples
     ///
     /// ```
-    /// interrupt_core::signals::install()?.uninstall();
+    /// gracefully::signals::install()?.uninstall();
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn uninstall(self) {
@@ -280,7 +280,7 @@ impl Installation {
         let mut stream = SignalStream::new(&handled)?;
         let handle = stream.handle();
         let thread = thread::Builder::new()
-            .name("interrupt-signals".into())
+            .name("gracefully-signals".into())
             .spawn(move || {
                 for signal in stream.forever() {
                     // SeqCst: the handler's load of `armed` is SeqCst too.

@@ -33,7 +33,7 @@ use crate::exit::ThreadExit;
 /// ```
 /// use std::time::Duration;
 ///
-/// let worker = interrupt_core::spawn(|| interrupt_core::sleep(Duration::from_hours(1)));
+/// let worker = gracefully::spawn(|| gracefully::sleep(Duration::from_hours(1)));
 /// worker.interrupt();
 /// assert!(worker.join().unwrap().is_err()); // long before the hour is up
 /// ```

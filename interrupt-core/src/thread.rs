@@ -30,9 +30,9 @@ use crate::sync::{Arc, lock};
 /// ```
 /// use std::time::Duration;
 ///
-/// let worker = interrupt_core::spawn(|| -> Result<(), interrupt_core::ThreadExit> {
+/// let worker = gracefully::spawn(|| -> Result<(), gracefully::ThreadExit> {
 ///     loop {
-///         interrupt_core::sleep(Duration::from_millis(10))?;
+///         gracefully::sleep(Duration::from_millis(10))?;
 ///     }
 /// });
 /// worker.interrupt();
@@ -51,7 +51,7 @@ where
 /// # Examples
 ///
 /// ```
-/// let worker = interrupt_core::Builder::new()
+/// let worker = gracefully::Builder::new()
 ///     .name("flusher".into())
 ///     .stack_size(256 * 1024)
 ///     .spawn(|| std::thread::current().name().map(String::from))?;
@@ -71,7 +71,7 @@ impl Builder {
     /// # Examples
     ///
     /// ```
-    /// let worker = interrupt_core::Builder::new().spawn(|| 1 + 1)?;
+    /// let worker = gracefully::Builder::new().spawn(|| 1 + 1)?;
     /// assert_eq!(worker.join().unwrap(), 2);
     /// # Ok::<(), std::io::Error>(())
     /// ```
@@ -88,7 +88,7 @@ impl Builder {
     /// # Examples
     ///
     /// ```
-    /// let worker = interrupt_core::Builder::new()
+    /// let worker = gracefully::Builder::new()
     ///     .name("reader".into())
     ///     .spawn(|| std::thread::current().name().unwrap().to_owned())?;
     /// assert_eq!(worker.join().unwrap(), "reader");
@@ -107,7 +107,7 @@ impl Builder {
     /// # Examples
     ///
     /// ```
-    /// let worker = interrupt_core::Builder::new().stack_size(64 * 1024).spawn(|| ())?;
+    /// let worker = gracefully::Builder::new().stack_size(64 * 1024).spawn(|| ())?;
     /// worker.join().unwrap();
     /// # Ok::<(), std::io::Error>(())
     /// ```
@@ -128,7 +128,7 @@ impl Builder {
     /// # Examples
     ///
     /// ```
-    /// let worker = interrupt_core::Builder::new().spawn(interrupt_core::park)?;
+    /// let worker = gracefully::Builder::new().spawn(gracefully::park)?;
     /// worker.interrupt();
     /// assert!(worker.join().unwrap().is_err());
     /// # Ok::<(), std::io::Error>(())
@@ -177,7 +177,7 @@ impl Default for Builder {
 /// # Examples
 ///
 /// ```
-/// let worker = interrupt_core::spawn(interrupt_core::park);
+/// let worker = gracefully::spawn(gracefully::park);
 /// assert!(!worker.handle().is_interrupted());
 /// worker.interrupt();
 /// assert!(worker.join().unwrap().is_err());
@@ -205,7 +205,7 @@ impl<T> JoinHandle<T> {
     /// # Examples
     ///
     /// ```
-    /// let worker = interrupt_core::spawn(interrupt_core::park);
+    /// let worker = gracefully::spawn(gracefully::park);
     /// worker.interrupt();
     /// assert!(worker.join().unwrap().is_err());
     /// ```
@@ -218,7 +218,7 @@ impl<T> JoinHandle<T> {
     /// # Examples
     ///
     /// ```
-    /// let worker = interrupt_core::spawn(interrupt_core::park);
+    /// let worker = gracefully::spawn(gracefully::park);
     /// let handle = worker.handle().clone();
     /// std::thread::spawn(move || handle.interrupt()).join().unwrap();
     /// assert!(worker.join().unwrap().is_err());
@@ -233,7 +233,7 @@ impl<T> JoinHandle<T> {
     /// # Examples
     ///
     /// ```
-    /// let worker = interrupt_core::Builder::new().name("w".into()).spawn(|| ())?;
+    /// let worker = gracefully::Builder::new().name("w".into()).spawn(|| ())?;
     /// assert_eq!(worker.thread().name(), Some("w"));
     /// # worker.join().unwrap();
     /// # Ok::<(), std::io::Error>(())
@@ -248,7 +248,7 @@ impl<T> JoinHandle<T> {
     /// # Examples
     ///
     /// ```
-    /// let worker = interrupt_core::spawn(interrupt_core::park);
+    /// let worker = gracefully::spawn(gracefully::park);
     /// assert!(!worker.is_finished());
     /// worker.interrupt();
     /// while !worker.is_finished() {
@@ -272,12 +272,12 @@ impl<T> JoinHandle<T> {
     /// # Examples
     ///
     /// ```
-    /// use interrupt_core::JoinError;
+    /// use gracefully::JoinError;
     ///
-    /// let ok = interrupt_core::spawn(|| 7);
+    /// let ok = gracefully::spawn(|| 7);
     /// assert_eq!(ok.join().unwrap(), 7);
     ///
-    /// let panicked = interrupt_core::spawn(|| panic!("boom"));
+    /// let panicked = gracefully::spawn(|| panic!("boom"));
     /// assert!(matches!(panicked.join(), Err(JoinError::Panicked(_))));
     /// ```
     pub fn join(self) -> Result<T, JoinError> {
@@ -302,8 +302,8 @@ impl<T> JoinHandle<T> {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let slow = interrupt_core::spawn(|| interrupt_core::sleep(Duration::from_secs(60)));
-    /// let waiter = interrupt_core::spawn(move || {
+    /// let slow = gracefully::spawn(|| gracefully::sleep(Duration::from_secs(60)));
+    /// let waiter = gracefully::spawn(move || {
     ///     match slow.join_interruptible() {
     ///         Ok(_) => unreachable!("the sleeper outlives the waiter"),
     ///         Err(interrupted) => interrupted.into_handle(),
@@ -334,13 +334,13 @@ impl<T> JoinHandle<T> {
 /// # Examples
 ///
 /// ```
-/// use interrupt_core::ThreadExit;
+/// use gracefully::ThreadExit;
 ///
-/// fn wait_for(worker: interrupt_core::JoinHandle<u32>) -> Result<u32, ThreadExit> {
+/// fn wait_for(worker: gracefully::JoinHandle<u32>) -> Result<u32, ThreadExit> {
 ///     let value = worker.join_interruptible()?; // the error becomes the ThreadExit
 ///     Ok(value.unwrap_or(0))
 /// }
-/// assert_eq!(wait_for(interrupt_core::spawn(|| 3)), Ok(3));
+/// assert_eq!(wait_for(gracefully::spawn(|| 3)), Ok(3));
 /// ```
 pub struct JoinInterrupted<T> {
     exit: ThreadExit,
@@ -353,11 +353,11 @@ impl<T> JoinInterrupted<T> {
     /// # Examples
     ///
     /// ```
-    /// let worker = interrupt_core::spawn(interrupt_core::park);
-    /// interrupt_core::current().interrupt();
+    /// let worker = gracefully::spawn(gracefully::park);
+    /// gracefully::current().interrupt();
     /// let interrupted = worker.join_interruptible().unwrap_err();
-    /// assert_eq!(interrupted.exit().cause(), interrupt_core::Cause::Interrupted);
-    /// # interrupt_core::clear();
+    /// assert_eq!(interrupted.exit().cause(), gracefully::Cause::Interrupted);
+    /// # gracefully::clear();
     /// # let worker = interrupted.into_handle();
     /// # worker.interrupt();
     /// # let _ = worker.join();
@@ -372,10 +372,10 @@ impl<T> JoinInterrupted<T> {
     /// # Examples
     ///
     /// ```
-    /// let worker = interrupt_core::spawn(interrupt_core::park);
-    /// interrupt_core::current().interrupt();
+    /// let worker = gracefully::spawn(gracefully::park);
+    /// gracefully::current().interrupt();
     /// let worker = worker.join_interruptible().unwrap_err().into_handle();
-    /// interrupt_core::clear();
+    /// gracefully::clear();
     /// worker.interrupt();
     /// assert!(worker.join().unwrap().is_err());
     /// ```
@@ -423,10 +423,10 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// # Examples
 ///
 /// ```
-/// use interrupt_core::JoinError;
+/// use gracefully::JoinError;
 ///
-/// let worker = interrupt_core::spawn(|| {
-///     let exit = interrupt_core::park().unwrap_err();
+/// let worker = gracefully::spawn(|| {
+///     let exit = gracefully::park().unwrap_err();
 ///     std::panic::resume_unwind(Box::new(exit))
 /// });
 /// worker.interrupt();
@@ -503,13 +503,13 @@ impl std::error::Error for JoinError {}
 /// # Examples
 ///
 /// ```
-/// use interrupt_core::{Cause, ThreadExit};
+/// use gracefully::{Cause, ThreadExit};
 ///
-/// let caught = interrupt_core::catch_exit(|| -> u32 {
+/// let caught = gracefully::catch_exit(|| -> u32 {
 ///     std::panic::resume_unwind(Box::new(ThreadExit::new(Cause::Deadline)))
 /// });
 /// assert_eq!(caught.unwrap_err().cause(), Cause::Deadline);
-/// assert_eq!(interrupt_core::catch_exit(|| 5), Ok(5));
+/// assert_eq!(gracefully::catch_exit(|| 5), Ok(5));
 /// ```
 pub fn catch_exit<R>(f: impl FnOnce() -> R) -> Result<R, ThreadExit> {
     match panic::catch_unwind(AssertUnwindSafe(f)) {

@@ -143,17 +143,17 @@ thread_local! {
 /// use std::io::Read;
 ///
 /// let (mut reader, _writer) = std::io::pipe()?;
-/// let blocked = interrupt_core::spawn(move || {
-///     interrupt_core::io::signal_on_interrupt(true)?;
+/// let blocked = gracefully::spawn(move || {
+///     gracefully::io::signal_on_interrupt(true)?;
 ///     let mut buffer = [0; 8];
 ///     let plain = reader.read(&mut buffer); // a plain std read
-///     interrupt_core::check()?; // what ended it
+///     gracefully::check()?; // what ended it
 ///     plain
 /// });
 /// std::thread::sleep(std::time::Duration::from_millis(20));
 /// blocked.interrupt();
 /// let error = blocked.join().unwrap().unwrap_err();
-/// assert!(interrupt_core::ThreadExit::from_io(&error).is_some());
+/// assert!(gracefully::ThreadExit::from_io(&error).is_some());
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn signal_on_interrupt(enable: bool) -> io::Result<()> {

@@ -83,7 +83,7 @@ pub(crate) fn schedule(delay: Duration, job: Job) {
     if !queue.running {
         // The new thread starts by taking this lock, so it sees the entry.
         queue.running = thread::Builder::new()
-            .name("interrupt-timer".into())
+            .name("gracefully-timer".into())
             .spawn(run)
             .is_ok();
     }

@@ -20,7 +20,7 @@ pub(crate) struct Args {
     pub(crate) unwind: Option<Span>,
     /// `every = N`: each loop checks once per `N` iterations.
     pub(crate) every: Option<(u32, Span)>,
-    /// `crate = path`: where the runtime is, instead of `::interrupt`.
+    /// `crate = path`: where the runtime is, instead of `::gracefully`.
     pub(crate) krate: Option<Path>,
 }
 
@@ -126,7 +126,7 @@ fn parse_crate(keyword: Span, input: ParseStream<'_>) -> syn::Result<Path> {
     let needs_path = || {
         Error::new(
             keyword,
-            "`crate` needs a path to the `interrupt` crate, such as `crate = ::interrupt`",
+            "`crate` needs a path to the `gracefully` crate, such as `crate = ::gracefully`",
         )
     };
     if !input.peek(Token![=]) {
@@ -179,12 +179,12 @@ mod tests {
 
     #[test]
     fn parses_every_option() {
-        let args = parse(quote!(unwind, every = 64, crate = ::my::interrupt)).unwrap();
+        let args = parse(quote!(unwind, every = 64, crate = ::my::gracefully)).unwrap();
         assert!(args.unwind.is_some());
         assert_eq!(args.every.map(|(n, _)| n), Some(64));
         assert_eq!(
             quote::ToTokens::to_token_stream(&args.krate.unwrap()).to_string(),
-            ":: my :: interrupt"
+            ":: my :: gracefully"
         );
         assert!(parse(quote!()).unwrap().unwind.is_none());
         assert!(parse(quote!(unwind,)).unwrap().unwind.is_some());
@@ -236,7 +236,7 @@ mod tests {
     #[test]
     fn rejects_crate_without_a_path() {
         let expected =
-            "`crate` needs a path to the `interrupt` crate, such as `crate = ::interrupt`";
+            "`crate` needs a path to the `gracefully` crate, such as `crate = ::gracefully`";
         assert_eq!(messages(quote!(crate)), [expected]);
         assert_eq!(messages(quote!(crate =)), [expected]);
         assert_eq!(messages(quote!(crate = , unwind)), [expected]);

@@ -31,7 +31,7 @@ impl Parse for Critical {
 /// `critical! { input }`.
 //
 // Input:   critical! { stmts }
-// Output:  { let __interrupt_section = ::interrupt::__private::critical_section(); stmts }
+// Output:  { let __interrupt_section = ::gracefully::__private::critical_section(); stmts }
 //
 // A block, not a closure: `return`, `?` and `break` leave the section
 // through the guard's `Drop`, and the block's value is the macro's value.
@@ -81,7 +81,7 @@ mod tests {
         let out = critical(quote!(let x = 1; x + 1)).to_string();
         assert_eq!(
             out,
-            "{ let __interrupt_section = :: interrupt :: __private :: critical_section () ; let x = 1 ; x + 1 }"
+            "{ let __interrupt_section = :: gracefully :: __private :: critical_section () ; let x = 1 ; x + 1 }"
         );
     }
 

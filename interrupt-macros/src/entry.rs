@@ -1,4 +1,4 @@
-//! `#[interrupt::main]`: installs the signal handlers, runs the body, then
+//! `#[gracefully::main]`: installs the signal handlers, runs the body, then
 //! shuts down within a grace period.
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -107,7 +107,7 @@ fn parse_duration(literal: &LitStr) -> syn::Result<u64> {
     number.checked_mul(scale).ok_or_else(bad)
 }
 
-/// `#[interrupt::main(args)] input`.
+/// `#[gracefully::main(args)] input`.
 //
 // Input:   fn main() -> R { body }
 // Output:  fn main() -> R {
@@ -127,7 +127,7 @@ pub(crate) fn main(args: TokenStream, input: TokenStream) -> TokenStream {
     if function.sig.ident != "main" {
         diag.push(Error::new(
             function.sig.ident.span(),
-            "`#[interrupt::main]` goes on `fn main`; in other functions call `interrupt::shutdown` yourself",
+            "`#[gracefully::main]` goes on `fn main`; in other functions call `gracefully::shutdown` yourself",
         ));
     }
     if let Some(asyncness) = &function.sig.asyncness
@@ -138,7 +138,7 @@ pub(crate) fn main(args: TokenStream, input: TokenStream) -> TokenStream {
     {
         diag.push(Error::new(
             asyncness.span,
-            "`async fn main` needs a runtime: put its attribute (such as `#[tokio::main]`) below `#[interrupt::main]`",
+            "`async fn main` needs a runtime: put its attribute (such as `#[tokio::main]`) below `#[gracefully::main]`",
         ));
     }
     if let Err(error) = diag.finish() {
@@ -229,7 +229,7 @@ mod tests {
         )
         .to_string();
         assert!(
-            out.contains(":: interrupt :: __private :: main_start ()"),
+            out.contains(":: gracefully :: __private :: main_start ()"),
             "{out}"
         );
         assert!(out.contains("from_millis (250u64)"), "{out}");

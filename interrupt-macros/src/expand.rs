@@ -49,15 +49,15 @@ pub(crate) fn interruptible(args: TokenStream, input: TokenStream) -> TokenStrea
     item.into_token_stream()
 }
 
-/// The path generated code names the facade by: `::interrupt`, or the
+/// The path generated code names the facade by: `::gracefully`, or the
 /// `crate = path` option. Every macro computes it here.
 pub(crate) fn root(krate: Option<&syn::Path>) -> TokenStream {
-    krate.map_or_else(|| quote!(::interrupt), ToTokens::to_token_stream)
+    krate.map_or_else(|| quote!(::gracefully), ToTokens::to_token_stream)
 }
 
 /// What the checkpoints of one item look like.
 struct Checkpoints {
-    /// The facade crate: `::interrupt`, or the `crate = path` option.
+    /// The facade crate: `::gracefully`, or the `crate = path` option.
     root: TokenStream,
     unwind: Option<Span>,
     every: Option<u32>,
@@ -170,7 +170,7 @@ mod tests {
         );
         assert_eq!(out.matches("Checkpoint :: current").count(), 1, "{out}");
         assert_eq!(out.matches(". check () ?").count(), 2, "{out}");
-        assert!(out.contains(":: interrupt :: __private"));
+        assert!(out.contains(":: gracefully :: __private"));
     }
 
     #[test]

@@ -168,7 +168,7 @@ mod tests {
                 fn a(&self) {}
                 #[interruptible(unwind)]
                 fn b(&self) {}
-                #[interrupt::interruptible]
+                #[gracefully::interruptible]
                 fn c(&self) {}
                 const C: u8 = 0;
             }

@@ -1,8 +1,8 @@
-//! Procedural macros of the [`interrupt`](https://docs.rs/interrupt) crate:
+//! Procedural macros of the [`gracefully`](https://docs.rs/gracefully) crate:
 //! [`macro@interruptible`], [`critical!`] and [`macro@main`].
 //!
-//! Use them through the facade crate, which re-exports them; the generated
-//! code names the runtime as `::interrupt::__private` (or `path::__private`
+//! Use them through `gracefully`, which re-exports them; the generated
+//! code names the runtime as `::gracefully::__private` (or `path::__private`
 //! with the `crate = path` option).
 //!
 //! The crate holds no `unsafe` code.
@@ -39,8 +39,8 @@ use proc_macro::TokenStream;
 ///
 /// # `async fn`
 ///
-/// In an `async fn` every `.await` of the body is an interruption point too
-/// (DESIGN rule 3), on the scope the task runs in (see
+/// In an `async fn` every `.await` of the body is an interruption point too,
+/// on the scope the task runs in (see
 /// `FutureExt::with_interrupt`):
 ///
 /// - an await reached with a request pending returns `Err` through `?`
@@ -69,7 +69,7 @@ use proc_macro::TokenStream;
 /// use std::future::Future;
 /// use std::pin::{Pin, pin};
 /// use std::task::{Context, Poll, Waker};
-/// use interrupt::{FutureExt, InterruptHandle, ThreadExit, critical, interruptible};
+/// use gracefully::{FutureExt, InterruptHandle, ThreadExit, critical, interruptible};
 ///
 /// /// Pending once, then ready: stands for any I/O.
 /// struct Io(bool);
@@ -131,10 +131,10 @@ use proc_macro::TokenStream;
 ///
 /// - `unwind`: checkpoints unwind with a `ThreadExit` payload instead (no
 ///   panic message is printed), so any return type works; catch the unwind
-///   with `interrupt::catch_exit`, or let `JoinHandle::join` report it as
+///   with `gracefully::catch_exit`, or let `JoinHandle::join` report it as
 ///   `JoinError::Interrupted`. Needs `panic = "unwind"`; not for `async fn`.
 /// - `every = N`: each loop checks once per `N` iterations, for hot loops.
-/// - `crate = path`: the runtime is at `path` instead of `::interrupt` (for
+/// - `crate = path`: the runtime is at `path` instead of `::gracefully` (for
 ///   crates that rename or re-export it).
 ///
 /// Mark a loop with `#[no_checkpoint]` to leave it alone; the attribute
@@ -148,7 +148,7 @@ use proc_macro::TokenStream;
 /// chunk:
 ///
 /// ```
-/// use interrupt::{ThreadExit, interruptible};
+/// use gracefully::{ThreadExit, interruptible};
 ///
 /// #[interruptible]
 /// fn sum(data: &[u32]) -> Result<u64, ThreadExit> {
@@ -170,7 +170,7 @@ use proc_macro::TokenStream;
 ///
 /// ```
 /// use std::time::Duration;
-/// use interrupt::{ThreadExit, interruptible};
+/// use gracefully::{ThreadExit, interruptible};
 ///
 /// #[interruptible]
 /// fn count(limit: u64) -> Result<u64, ThreadExit> {
@@ -184,7 +184,7 @@ use proc_macro::TokenStream;
 /// }
 ///
 /// assert_eq!(count(3), Ok(3));
-/// let worker = interrupt::spawn(|| count(u64::MAX));
+/// let worker = gracefully::spawn(|| count(u64::MAX));
 /// std::thread::sleep(Duration::from_millis(10));
 /// worker.interrupt();
 /// assert!(worker.join().unwrap().is_err());
@@ -193,9 +193,9 @@ use proc_macro::TokenStream;
 /// It expands to roughly:
 ///
 /// ```
-/// # use interrupt::ThreadExit;
+/// # use gracefully::ThreadExit;
 /// fn count(limit: u64) -> Result<u64, ThreadExit> {
-///     let __interrupt_checkpoint = ::interrupt::__private::Checkpoint::current();
+///     let __interrupt_checkpoint = ::gracefully::__private::Checkpoint::current();
 ///     let mut n = 0;
 ///     while n < limit {
 ///         __interrupt_checkpoint.check()?;
@@ -204,7 +204,7 @@ use proc_macro::TokenStream;
 ///     }
 ///     Ok(n)
 /// }
-/// # let worker = interrupt::spawn(|| count(u64::MAX));
+/// # let worker = gracefully::spawn(|| count(u64::MAX));
 /// # worker.interrupt();
 /// # assert!(worker.join().unwrap().is_err());
 /// ```
@@ -212,7 +212,7 @@ use proc_macro::TokenStream;
 /// With `unwind`, any return type:
 ///
 /// ```
-/// use interrupt::{JoinError, interruptible};
+/// use gracefully::{JoinError, interruptible};
 ///
 /// struct Pump;
 ///
@@ -229,7 +229,7 @@ use proc_macro::TokenStream;
 /// }
 ///
 /// assert_eq!(Pump.run(100), 100);
-/// let worker = interrupt::spawn(|| Pump.run(u64::MAX));
+/// let worker = gracefully::spawn(|| Pump.run(u64::MAX));
 /// worker.interrupt();
 /// assert!(matches!(worker.join(), Err(JoinError::Interrupted(_))));
 /// ```
@@ -253,14 +253,14 @@ pub fn interruptible(args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// ```
 /// use std::io::Write;
-/// use interrupt::{critical, ThreadExit};
+/// use gracefully::{critical, ThreadExit};
 ///
 /// fn write_record(out: &mut Vec<u8>, fields: &[&str]) -> Result<usize, ThreadExit> {
-///     interrupt::check()?; // may stop before the record...
+///     gracefully::check()?; // may stop before the record...
 ///     let written = critical! {
 ///         let mut n = 0;
 ///         for field in fields {
-///             interrupt::check()?; // ...but never in the middle of it
+///             gracefully::check()?; // ...but never in the middle of it
 ///             n += out.write(field.as_bytes()).unwrap();
 ///         }
 ///         n
@@ -269,9 +269,9 @@ pub fn interruptible(args: TokenStream, input: TokenStream) -> TokenStream {
 /// }
 ///
 /// let mut out = Vec::new();
-/// interrupt::current().interrupt();
+/// gracefully::current().interrupt();
 /// assert!(write_record(&mut out, &["a", "b"]).is_err()); // stopped before
-/// interrupt::clear();
+/// gracefully::clear();
 /// assert_eq!(write_record(&mut out, &["a", "b"]), Ok(2));
 /// ```
 ///
@@ -280,7 +280,7 @@ pub fn interruptible(args: TokenStream, input: TokenStream) -> TokenStream {
 /// ```
 /// # fn work() {}
 /// {
-///     let __interrupt_section = ::interrupt::__private::critical_section();
+///     let __interrupt_section = ::gracefully::__private::critical_section();
 ///     work()
 /// }
 /// # ;
@@ -291,7 +291,7 @@ pub fn critical(input: TokenStream) -> TokenStream {
 }
 
 /// Makes `fn main` shut down in order: installs the signal handlers, runs
-/// the body, then calls `interrupt::shutdown(grace)` before the process
+/// the body, then calls `gracefully::shutdown(grace)` before the process
 /// ends.
 ///
 /// SIGINT, SIGTERM and SIGHUP then request every scope (with the default
@@ -304,18 +304,18 @@ pub fn critical(input: TokenStream) -> TokenStream {
 ///
 /// Options: `grace = "5s"` (the default; also `"500ms"`, `"2m"`, `"1h"`)
 /// and `crate = path`. For `async fn main`, put your runtime's attribute
-/// below this one: `#[interrupt::main] #[tokio::main] async fn main()`.
+/// below this one: `#[gracefully::main] #[tokio::main] async fn main()`.
 ///
 /// # Examples
 ///
 /// ```
 /// use std::time::Duration;
 ///
-/// #[interrupt::main(grace = "2s")]
-/// fn main() -> Result<(), interrupt::ThreadExit> {
-///     let worker = interrupt::spawn(|| -> Result<(), interrupt::ThreadExit> {
+/// #[gracefully::main(grace = "2s")]
+/// fn main() -> Result<(), gracefully::ThreadExit> {
+///     let worker = gracefully::spawn(|| -> Result<(), gracefully::ThreadExit> {
 ///         loop {
-///             interrupt::sleep(Duration::from_millis(10))?; // stops on Ctrl-C, or at the end
+///             gracefully::sleep(Duration::from_millis(10))?; // stops on Ctrl-C, or at the end
 ///         }
 ///     });
 ///     std::thread::sleep(Duration::from_millis(30));
@@ -327,13 +327,13 @@ pub fn critical(input: TokenStream) -> TokenStream {
 /// It expands to roughly:
 ///
 /// ```
-/// # fn body() -> Result<(), interrupt::ThreadExit> { Ok(()) }
-/// fn main() -> Result<(), interrupt::ThreadExit> {
-///     ::interrupt::__private::main_start();
+/// # fn body() -> Result<(), gracefully::ThreadExit> { Ok(()) }
+/// fn main() -> Result<(), gracefully::ThreadExit> {
+///     ::gracefully::__private::main_start();
 ///     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-///         || -> Result<(), interrupt::ThreadExit> { body() },
+///         || -> Result<(), gracefully::ThreadExit> { body() },
 ///     ));
-///     ::interrupt::__private::main_finish(outcome, std::time::Duration::from_millis(2000))
+///     ::gracefully::__private::main_finish(outcome, std::time::Duration::from_millis(2000))
 /// }
 /// ```
 #[proc_macro_attribute]

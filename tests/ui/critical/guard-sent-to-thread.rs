@@ -1,4 +1,4 @@
 fn main() {
-    let section = interrupt::critical_section();
+    let section = gracefully::critical_section();
     std::thread::spawn(move || drop(section));
 }

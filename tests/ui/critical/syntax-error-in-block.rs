@@ -1,4 +1,4 @@
-use interrupt::critical;
+use gracefully::critical;
 
 fn main() {
     critical! {

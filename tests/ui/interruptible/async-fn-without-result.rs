@@ -1,4 +1,4 @@
-use interrupt::interruptible;
+use gracefully::interruptible;
 
 // An `.await` is an interruption point, so the function needs a return
 // type that takes `?`, even without a loop.

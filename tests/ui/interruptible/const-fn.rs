@@ -1,4 +1,4 @@
-use interrupt::{interruptible, ThreadExit};
+use gracefully::{interruptible, ThreadExit};
 
 #[interruptible]
 const fn spin(n: u32) -> Result<u32, ThreadExit> {

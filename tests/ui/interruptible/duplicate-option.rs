@@ -1,4 +1,4 @@
-use interrupt::interruptible;
+use gracefully::interruptible;
 
 #[interruptible(unwind, every = 4, unwind, every = 8)]
 fn work() {

@@ -1,4 +1,4 @@
-use interrupt::{interruptible, ThreadExit};
+use gracefully::{interruptible, ThreadExit};
 
 #[interruptible(every = "x")]
 fn quoted() -> Result<(), ThreadExit> {

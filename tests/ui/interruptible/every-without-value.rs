@@ -1,4 +1,4 @@
-use interrupt::{interruptible, ThreadExit};
+use gracefully::{interruptible, ThreadExit};
 
 #[interruptible(every)]
 fn work() -> Result<(), ThreadExit> {

@@ -1,4 +1,4 @@
-use interrupt::{interruptible, ThreadExit};
+use gracefully::{interruptible, ThreadExit};
 
 #[interruptible]
 fn work(items: &[u32]) -> Result<u32, ThreadExit> {

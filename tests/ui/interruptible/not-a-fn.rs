@@ -1,4 +1,4 @@
-use interrupt::interruptible;
+use gracefully::interruptible;
 
 #[interruptible]
 struct Worker;

@@ -1,4 +1,4 @@
-use interrupt::interruptible;
+use gracefully::interruptible;
 
 #[interruptible]
 fn no_return_type() {

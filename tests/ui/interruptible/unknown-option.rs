@@ -1,4 +1,4 @@
-use interrupt::{interruptible, ThreadExit};
+use gracefully::{interruptible, ThreadExit};
 
 #[interruptible(evry = 10)]
 fn work() -> Result<(), ThreadExit> {

@@ -1,4 +1,4 @@
-use interrupt::interruptible;
+use gracefully::interruptible;
 
 #[interruptible(unwind)]
 extern "C" fn callback(n: u32) -> u32 {

@@ -1,2 +1,2 @@
-#[interrupt::main]
+#[gracefully::main]
 async fn main() {}

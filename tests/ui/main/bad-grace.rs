@@ -1,2 +1,2 @@
-#[interrupt::main(grace = "soon", grace = 5)]
+#[gracefully::main(grace = "soon", grace = 5)]
 fn main() {}

@@ -1,4 +1,4 @@
-#[interrupt::main]
+#[gracefully::main]
 fn start() {}
 
 fn main() {

@@ -1,10 +1,10 @@
 // `crate = path` for a crate that reaches the runtime under another name.
 
 mod runtime {
-    pub use interrupt::*;
+    pub use gracefully::*;
 }
 
-#[interrupt::interruptible(crate = crate::runtime)]
+#[gracefully::interruptible(crate = crate::runtime)]
 fn work(n: u32) -> Result<u32, runtime::ThreadExit> {
     let mut i = 0;
     while i < n {
@@ -15,6 +15,6 @@ fn work(n: u32) -> Result<u32, runtime::ThreadExit> {
 
 fn main() {
     assert_eq!(work(3).unwrap(), 3);
-    let value = interrupt::critical! { crate = crate::runtime; 5 };
+    let value = gracefully::critical! { crate = crate::runtime; 5 };
     assert_eq!(value, 5);
 }

@@ -1,6 +1,6 @@
 // `critical!` is a block: its value, `return`, `?` and `break` work.
 
-use interrupt::{critical, ThreadExit};
+use gracefully::{critical, ThreadExit};
 
 fn value() -> u32 {
     critical! { 40 + 2 }
@@ -35,10 +35,10 @@ fn break_out() -> u32 {
 
 fn nested_sections_and_checks() -> Result<(), ThreadExit> {
     critical! {
-        critical! { interrupt::check()? };
-        interrupt::check()?;
+        critical! { gracefully::check()? };
+        gracefully::check()?;
     }
-    interrupt::check()
+    gracefully::check()
 }
 
 fn main() {

@@ -1,6 +1,6 @@
 // The attribute on impl blocks, trait impls and single methods.
 
-use interrupt::{interruptible, ThreadExit};
+use gracefully::{interruptible, ThreadExit};
 
 struct Counter {
     n: u32,

@@ -1,6 +1,6 @@
 // Syntax that must keep working inside an instrumented body.
 
-use interrupt::{interruptible, ThreadExit};
+use gracefully::{interruptible, ThreadExit};
 
 #[interruptible]
 fn labels_and_break_values(grid: &[Vec<u32>]) -> Result<Option<(usize, usize)>, ThreadExit> {

@@ -8,7 +8,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use interrupt::ThreadExit;
+use gracefully::ThreadExit;
 
 const SCENARIO: &str = "INTERRUPT_SIGNALS_SCENARIO";
 const BOUND: Duration = Duration::from_secs(20);
@@ -36,12 +36,12 @@ fn say(line: &str) {
 
 /// Three workers sleep until a signal; each reports its cause.
 fn workers() -> i32 {
-    let _signals = interrupt::signals::install().unwrap();
+    let _signals = gracefully::signals::install().unwrap();
     let workers: Vec<_> = (0..3)
         .map(|_| {
-            interrupt::spawn(|| -> Result<(), ThreadExit> {
+            gracefully::spawn(|| -> Result<(), ThreadExit> {
                 loop {
-                    interrupt::sleep(Duration::from_secs(1))?;
+                    gracefully::sleep(Duration::from_secs(1))?;
                 }
             })
         })
@@ -60,11 +60,11 @@ fn chained() -> i32 {
     let other = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     signal_hook::flag::register(signal_hook::consts::SIGTERM, std::sync::Arc::clone(&other))
         .unwrap();
-    let _signals = interrupt::signals::install().unwrap();
-    let _again = interrupt::signals::install().unwrap();
-    let worker = interrupt::spawn(|| -> Result<(), ThreadExit> {
+    let _signals = gracefully::signals::install().unwrap();
+    let _again = gracefully::signals::install().unwrap();
+    let worker = gracefully::spawn(|| -> Result<(), ThreadExit> {
         loop {
-            interrupt::sleep(Duration::from_secs(1))?;
+            gracefully::sleep(Duration::from_secs(1))?;
         }
     });
     say("ready");
@@ -77,12 +77,12 @@ fn chained() -> i32 {
 
 /// A worker that ignores requests keeps the shutdown waiting.
 fn stuck() -> i32 {
-    let _signals = interrupt::signals::install().unwrap();
-    let _stubborn = interrupt::spawn(|| std::thread::sleep(Duration::from_mins(1)));
+    let _signals = gracefully::signals::install().unwrap();
+    let _stubborn = gracefully::spawn(|| std::thread::sleep(Duration::from_mins(1)));
     say("ready");
-    let _ = interrupt::sleep(Duration::from_mins(1)); // ended by the first signal
+    let _ = gracefully::sleep(Duration::from_mins(1)); // ended by the first signal
     say("shutting down");
-    let report = interrupt::shutdown(Duration::from_mins(1));
+    let report = gracefully::shutdown(Duration::from_mins(1));
     say(&report.to_string());
     0
 }

@@ -3,7 +3,7 @@
 
 #![deny(warnings, unused_qualifications, unused_results, unreachable_pub)]
 
-use interrupt::{ThreadExit, critical, interruptible};
+use gracefully::{ThreadExit, critical, interruptible};
 
 #[interruptible]
 fn default_mode(items: &[u32]) -> Result<u32, ThreadExit> {
@@ -45,7 +45,7 @@ fn every_with_a_compiled_out_loop() -> Result<u32, ThreadExit> {
     Ok(i)
 }
 
-#[interruptible(crate = ::interrupt)]
+#[interruptible(crate = ::gracefully)]
 fn explicit_crate(n: u32) -> Result<u32, ThreadExit> {
     let mut i = 0;
     while i < n {
@@ -85,7 +85,7 @@ impl Pump {
 
 fn section() -> Result<u32, ThreadExit> {
     let value = critical! {
-        interrupt::check()?;
+        gracefully::check()?;
         1
     };
     Ok(value)

@@ -2,7 +2,7 @@
 
 #![allow(unused_imports)]
 
-use interrupt::{
+use gracefully::{
     Builder, Cause, CriticalGuard, Deadline, FutureExt, InterruptHandle, JoinError, JoinHandle,
     JoinInterrupted, OnInterrupt, ShutdownReport, Straggler, ThreadExit, WithInterrupt, catch_exit,
     check, clear, critical, critical_section, current, interrupt_all, interruptible,
@@ -11,15 +11,15 @@ use interrupt::{
 };
 
 #[cfg(unix)]
-use interrupt::io::Interruptible;
+use gracefully::io::Interruptible;
 #[cfg(target_os = "linux")]
-use interrupt::io::signal_on_interrupt;
+use gracefully::io::signal_on_interrupt;
 
 #[cfg(all(unix, feature = "signals"))]
-use interrupt::signals::{SecondSignal, Signals, SignalsHandle, install};
+use gracefully::signals::{SecondSignal, Signals, SignalsHandle, install};
 
 #[cfg(feature = "crossbeam")]
-use interrupt::channel::{RecvError, RecvTimeoutError, recv, recv_timeout};
+use gracefully::channel::{RecvError, RecvTimeoutError, recv, recv_timeout};
 
 #[test]
 fn every_public_item_is_reachable_from_the_facade() {

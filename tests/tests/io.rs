@@ -11,8 +11,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::join_within;
-use interrupt::io::Interruptible;
-use interrupt::{Cause, ThreadExit};
+use gracefully::io::Interruptible;
+use gracefully::{Cause, ThreadExit};
 
 fn connected_pair() -> (TcpStream, TcpStream) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -28,11 +28,11 @@ fn cause(error: &io::Error) -> Option<Cause> {
 #[test]
 fn a_blocked_socket_read_is_interrupted_and_the_socket_stays_usable() {
     let (mut client, server) = connected_pair();
-    let worker = interrupt::spawn(move || {
+    let worker = gracefully::spawn(move || {
         let mut socket = Interruptible::new(server);
         let mut buffer = [0; 16];
         let first = socket.read(&mut buffer);
-        interrupt::clear();
+        gracefully::clear();
         // The interrupt did not touch the socket: it still reads.
         let n = socket.read(&mut buffer).unwrap();
         (first, buffer[..n].to_vec())
@@ -51,8 +51,8 @@ fn data_sent_before_the_interrupt_is_read_first() {
     let (mut client, server) = connected_pair();
     client.write_all(b"abc").unwrap();
     std::thread::sleep(Duration::from_millis(20)); // it has arrived
-    let worker = interrupt::spawn(move || {
-        interrupt::current().interrupt();
+    let worker = gracefully::spawn(move || {
+        gracefully::current().interrupt();
         let mut socket = Interruptible::new(server);
         let mut buffer = [0; 16];
         let n = socket.read(&mut buffer).unwrap();
@@ -66,7 +66,7 @@ fn data_sent_before_the_interrupt_is_read_first() {
 #[test]
 fn a_write_to_a_full_pipe_is_interrupted() {
     let (reader, writer) = io::pipe().unwrap();
-    let worker = interrupt::spawn(move || {
+    let worker = gracefully::spawn(move || {
         let mut writer = Interruptible::new(writer);
         let chunk = [7u8; 8192];
         let mut written = 0usize;
@@ -88,7 +88,7 @@ fn a_write_to_a_full_pipe_is_interrupted() {
 #[test]
 fn an_accept_is_interrupted() {
     let listener = Interruptible::new(TcpListener::bind("127.0.0.1:0").unwrap());
-    let worker = interrupt::spawn(move || listener.accept().map(drop));
+    let worker = gracefully::spawn(move || listener.accept().map(drop));
     std::thread::sleep(Duration::from_millis(20));
     worker.interrupt();
     let error = join_within(worker, "acceptor").unwrap().unwrap_err();
@@ -101,13 +101,13 @@ fn a_unix_socket_accept_and_read_are_interrupted() {
     let path = std::env::temp_dir().join(format!("interrupt-test-{}.sock", std::process::id()));
     let _ = std::fs::remove_file(&path);
     let listener = Interruptible::new(UnixListener::bind(&path).unwrap());
-    let acceptor = interrupt::spawn(move || listener.accept().map(drop));
+    let acceptor = gracefully::spawn(move || listener.accept().map(drop));
     std::thread::sleep(Duration::from_millis(20));
     acceptor.interrupt();
     assert!(join_within(acceptor, "acceptor").unwrap().is_err());
 
     let (_client, server) = UnixStream::pair().unwrap();
-    let reader = interrupt::spawn(move || Interruptible::new(server).read(&mut [0; 8]));
+    let reader = gracefully::spawn(move || Interruptible::new(server).read(&mut [0; 8]));
     std::thread::sleep(Duration::from_millis(20));
     reader.interrupt();
     assert!(join_within(reader, "reader").unwrap().is_err());
@@ -122,7 +122,7 @@ fn a_child_process_stdout_read_is_interrupted() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let worker = interrupt::spawn(move || {
+    let worker = gracefully::spawn(move || {
         let mut stdout = Interruptible::new(stdout);
         let mut output = Vec::new();
         let mut buffer = [0; 64];
@@ -149,7 +149,7 @@ fn a_child_process_stdout_read_is_interrupted() {
 #[test]
 fn read_exact_does_not_retry_an_interrupted_read() {
     let (_client, server) = connected_pair();
-    let worker = interrupt::spawn(move || Interruptible::new(server).read_exact(&mut [0; 4]));
+    let worker = gracefully::spawn(move || Interruptible::new(server).read_exact(&mut [0; 4]));
     std::thread::sleep(Duration::from_millis(20));
     worker.interrupt();
     let error = join_within(worker, "reader").unwrap().unwrap_err();

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use interrupt::{JoinError, JoinHandle};
+use gracefully::{JoinError, JoinHandle};
 
 /// How long a thread may take to stop before a test calls it stuck. Generous
 /// on purpose: the runtime wakes a thread in microseconds, and the bound is

@@ -5,13 +5,13 @@ mod common;
 use std::time::Duration;
 
 use common::{Rng, join_within};
-use interrupt::Cause;
+use gracefully::Cause;
 
 const HOUR: Duration = Duration::from_hours(1);
 
 #[test]
 fn sleep_returns_exit_when_interrupted_during_the_call() {
-    let worker = interrupt::spawn(|| interrupt::sleep(HOUR));
+    let worker = gracefully::spawn(|| gracefully::sleep(HOUR));
     std::thread::sleep(Duration::from_millis(20));
     worker.interrupt();
     let exit = join_within(worker, "sleeper").unwrap().unwrap_err();
@@ -20,9 +20,9 @@ fn sleep_returns_exit_when_interrupted_during_the_call() {
 
 #[test]
 fn sleep_returns_exit_when_interrupted_before_the_call() {
-    let worker = interrupt::spawn(|| {
-        interrupt::current().interrupt();
-        (interrupt::sleep(HOUR), interrupt::sleep(Duration::ZERO))
+    let worker = gracefully::spawn(|| {
+        gracefully::current().interrupt();
+        (gracefully::sleep(HOUR), gracefully::sleep(Duration::ZERO))
     });
     let (long, zero) = join_within(worker, "sleeper").unwrap();
     assert!(long.is_err());
@@ -32,7 +32,7 @@ fn sleep_returns_exit_when_interrupted_before_the_call() {
 #[test]
 fn sleep_without_a_request_sleeps_at_least_its_duration() {
     let start = std::time::Instant::now();
-    interrupt::spawn(|| interrupt::sleep(Duration::from_millis(30)))
+    gracefully::spawn(|| gracefully::sleep(Duration::from_millis(30)))
         .join()
         .unwrap()
         .unwrap();
@@ -43,10 +43,10 @@ fn sleep_without_a_request_sleeps_at_least_its_duration() {
 fn sleep_is_woken_by_a_request_at_any_moment() {
     let mut rng = Rng::new(3);
     for _ in 0..300 {
-        let worker = interrupt::spawn(|| -> Result<(), interrupt::ThreadExit> {
+        let worker = gracefully::spawn(|| -> Result<(), gracefully::ThreadExit> {
             loop {
-                interrupt::sleep(Duration::from_micros(50))?;
-                interrupt::sleep(HOUR)?;
+                gracefully::sleep(Duration::from_micros(50))?;
+                gracefully::sleep(HOUR)?;
             }
         });
         rng.spin(20_000);
@@ -58,8 +58,8 @@ fn sleep_is_woken_by_a_request_at_any_moment() {
 
 #[test]
 fn an_unpark_during_sleep_neither_ends_it_nor_is_lost() {
-    let worker = interrupt::spawn(|| {
-        interrupt::sleep(Duration::from_millis(50)).unwrap();
+    let worker = gracefully::spawn(|| {
+        gracefully::sleep(Duration::from_millis(50)).unwrap();
         // The unpark that arrived during the sleep is still there.
         std::thread::park();
     });

@@ -7,50 +7,50 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::{Rng, join_within};
-use interrupt::Cause;
+use gracefully::Cause;
 
 #[test]
 fn park_returns_exit_when_interrupted_during_the_call() {
-    let worker = interrupt::spawn(|| {
+    let worker = gracefully::spawn(|| {
         loop {
-            interrupt::park()?;
+            gracefully::park()?;
         }
     });
     std::thread::sleep(Duration::from_millis(20));
     worker.interrupt();
-    let stopped: Result<(), interrupt::ThreadExit> = join_within(worker, "parker").unwrap();
+    let stopped: Result<(), gracefully::ThreadExit> = join_within(worker, "parker").unwrap();
     assert_eq!(stopped.unwrap_err().cause(), Cause::Interrupted);
 }
 
 #[test]
 fn park_timeout_returns_exit_when_interrupted_during_the_call() {
-    let worker = interrupt::spawn(|| {
+    let worker = gracefully::spawn(|| {
         loop {
-            interrupt::park_timeout(Duration::from_hours(1))?;
+            gracefully::park_timeout(Duration::from_hours(1))?;
         }
     });
     std::thread::sleep(Duration::from_millis(20));
     worker.interrupt();
-    let stopped: Result<(), interrupt::ThreadExit> = join_within(worker, "parker").unwrap();
+    let stopped: Result<(), gracefully::ThreadExit> = join_within(worker, "parker").unwrap();
     assert!(stopped.is_err());
 }
 
 #[test]
 fn a_pending_request_does_not_use_up_the_park_token() {
-    let worker = interrupt::spawn(|| {
+    let worker = gracefully::spawn(|| {
         std::thread::current().unpark();
-        interrupt::current().interrupt();
-        assert!(interrupt::park().is_err());
-        interrupt::clear();
+        gracefully::current().interrupt();
+        assert!(gracefully::park().is_err());
+        gracefully::clear();
         // The token is still there, so this returns without another unpark.
-        interrupt::park()
+        gracefully::park()
     });
     assert!(join_within(worker, "parker").unwrap().is_ok());
 }
 
 #[test]
 fn park_is_still_woken_by_unpark() {
-    let worker = interrupt::spawn(interrupt::park);
+    let worker = gracefully::spawn(gracefully::park);
     std::thread::sleep(Duration::from_millis(10));
     worker.thread().unpark();
     assert!(join_within(worker, "parker").unwrap().is_ok());
@@ -63,9 +63,9 @@ fn park_is_still_woken_by_unpark() {
 fn park_is_woken_by_a_request_racing_with_the_start_of_the_park() {
     let mut rng = Rng::new(5);
     for _ in 0..300 {
-        let worker = interrupt::spawn(|| {
+        let worker = gracefully::spawn(|| {
             loop {
-                interrupt::park()?;
+                gracefully::park()?;
             }
         });
         let stop = Arc::new(AtomicBool::new(false));
@@ -81,7 +81,7 @@ fn park_is_woken_by_a_request_racing_with_the_start_of_the_park() {
         };
         rng.spin(20_000);
         worker.interrupt();
-        let stopped: Result<(), interrupt::ThreadExit> = join_within(worker, "parker").unwrap();
+        let stopped: Result<(), gracefully::ThreadExit> = join_within(worker, "parker").unwrap();
         assert!(stopped.is_err());
         stop.store(true, Ordering::Relaxed);
         noise.join().unwrap();

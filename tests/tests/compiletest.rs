@@ -30,10 +30,10 @@ fn ui() {
     std::fs::write(&corpus, corpus::generate(corpus_seed(), CORPUS_FUNCTIONS))
         .expect("write the corpus");
     let cases = trybuild::TestCases::new();
-    cases.compile_fail("tests/ui/interruptible/*.rs");
-    cases.compile_fail("tests/ui/critical/*.rs");
-    cases.compile_fail("tests/ui/main/*.rs");
-    cases.pass("tests/ui/pass/*.rs");
+    cases.compile_fail("ui/interruptible/*.rs");
+    cases.compile_fail("ui/critical/*.rs");
+    cases.compile_fail("ui/main/*.rs");
+    cases.pass("ui/pass/*.rs");
     // Compiled and run: every pair of functions must agree.
     cases.pass(&corpus);
 }

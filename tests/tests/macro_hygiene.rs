@@ -11,9 +11,9 @@ mod interrupt_like {
     pub(crate) mod __private {}
 }
 
-type Result<T> = ::std::result::Result<T, ::interrupt::ThreadExit>;
+type Result<T> = ::std::result::Result<T, ::gracefully::ThreadExit>;
 
-use interrupt::{critical, interruptible};
+use gracefully::{critical, interruptible};
 
 #[interruptible]
 fn with_shadowed_names(n: u32) -> Result<u32> {
@@ -57,7 +57,7 @@ fn through_cfg_attr() -> Result<u8> {
 
 fn critical_with_a_shadowed_result() -> Result<u32> {
     let __interrupt_section = 3; // the user's own, not the guard
-    Ok(critical! { interrupt::check()?; __interrupt_section + 1 })
+    Ok(critical! { gracefully::check()?; __interrupt_section + 1 })
 }
 
 #[test]

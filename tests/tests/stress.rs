@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use common::{Rng, STOP_BOUND, join_within};
-use interrupt::ThreadExit;
+use gracefully::ThreadExit;
 
 /// The process's resident set, in KiB (Linux), for a leak check.
 fn resident_kib() -> Option<u64> {
@@ -23,19 +23,19 @@ fn resident_kib() -> Option<u64> {
 fn hundred_thousand_threads(rng: &mut Rng) {
     const THREADS: usize = 100_000;
     const BATCH: usize = 50;
-    let _ = interrupt::current();
-    let before = interrupt::live_scopes();
+    let _ = gracefully::current();
+    let before = gracefully::live_scopes();
     let mut warmed = None;
     for batch in 0..THREADS / BATCH {
         let workers: Vec<_> = (0..BATCH)
             .map(|n| {
-                interrupt::spawn(move || -> Result<(), ThreadExit> {
+                gracefully::spawn(move || -> Result<(), ThreadExit> {
                     // A little work, then a wait: requests land in either.
                     for _ in 0..n * 20 {
-                        interrupt::check()?;
+                        gracefully::check()?;
                         std::hint::spin_loop();
                     }
-                    interrupt::sleep(std::time::Duration::from_hours(1))
+                    gracefully::sleep(std::time::Duration::from_hours(1))
                 })
             })
             .collect();
@@ -49,7 +49,7 @@ fn hundred_thousand_threads(rng: &mut Rng) {
         }
     }
     assert_eq!(
-        interrupt::live_scopes(),
+        gracefully::live_scopes(),
         before,
         "the registry is back at its size"
     );
@@ -67,16 +67,16 @@ fn a_million_requests_racing_critical_sections() {
     let delivered = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicBool::new(false));
     let (seen, finished) = (Arc::clone(&delivered), Arc::clone(&done));
-    let worker = interrupt::spawn(move || {
+    let worker = gracefully::spawn(move || {
         let mut count = 0;
-        while !finished.load(Ordering::Acquire) || interrupt::interruption_requested() {
+        while !finished.load(Ordering::Acquire) || gracefully::interruption_requested() {
             {
-                let _section = interrupt::critical_section();
-                assert!(interrupt::check().is_ok(), "delivered inside a section");
+                let _section = gracefully::critical_section();
+                assert!(gracefully::check().is_ok(), "delivered inside a section");
             }
-            let was_requested = interrupt::interruption_requested();
-            if interrupt::check().is_err() {
-                assert!(interrupt::clear().is_some());
+            let was_requested = gracefully::interruption_requested();
+            if gracefully::check().is_err() {
+                assert!(gracefully::clear().is_some());
                 count += 1;
                 seen.store(count, Ordering::Release);
             } else {

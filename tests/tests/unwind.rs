@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use common::join_within;
-use interrupt::__private::Checkpoint;
-use interrupt::{Cause, JoinError, ThreadExit};
+use gracefully::__private::Checkpoint;
+use gracefully::{Cause, JoinError, ThreadExit};
 
 struct SetOnDrop(Arc<AtomicBool>);
 
@@ -33,7 +33,7 @@ fn an_unwinding_checkpoint_joins_as_interrupted_runs_drops_and_prints_nothing() 
 
     let dropped = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&dropped);
-    let worker = interrupt::Builder::new()
+    let worker = gracefully::Builder::new()
         .name("unwinder".into())
         .spawn(move || {
             let _cleanup = SetOnDrop(flag);
@@ -55,14 +55,14 @@ fn an_unwinding_checkpoint_joins_as_interrupted_runs_drops_and_prints_nothing() 
 
 #[test]
 fn catch_exit_turns_an_unwinding_exit_into_err_and_clear_resumes() {
-    let worker = interrupt::spawn(|| {
-        interrupt::current().interrupt();
-        let caught = interrupt::catch_exit(|| {
+    let worker = gracefully::spawn(|| {
+        gracefully::current().interrupt();
+        let caught = gracefully::catch_exit(|| {
             Checkpoint::current().check_unwind();
             unreachable!("the checkpoint unwinds")
         });
-        let cleared = interrupt::clear();
-        let resumed = interrupt::catch_exit(|| {
+        let cleared = gracefully::clear();
+        let resumed = gracefully::catch_exit(|| {
             Checkpoint::current().check_unwind();
             "resumed"
         });
@@ -77,17 +77,17 @@ fn catch_exit_turns_an_unwinding_exit_into_err_and_clear_resumes() {
 
 #[test]
 fn catch_exit_lets_other_panics_through() {
-    let outcome = std::panic::catch_unwind(|| interrupt::catch_exit(|| panic!("not an exit")));
+    let outcome = std::panic::catch_unwind(|| gracefully::catch_exit(|| panic!("not an exit")));
     let payload = outcome.unwrap_err();
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"not an exit"));
 }
 
 #[test]
 fn the_hoisted_checkpoint_reports_requests_as_err() {
-    let worker = interrupt::spawn(|| {
+    let worker = gracefully::spawn(|| {
         let checkpoint = Checkpoint::current();
         assert!(checkpoint.check().is_ok());
-        interrupt::current().interrupt();
+        gracefully::current().interrupt();
         checkpoint.check()
     });
     assert!(join_within(worker, "checker").unwrap().is_err());

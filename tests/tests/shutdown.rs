@@ -9,36 +9,36 @@ mod common;
 use std::time::Duration;
 
 use common::join_within;
-use interrupt::{Cause, InterruptHandle};
+use gracefully::{Cause, InterruptHandle};
 
 #[test]
 fn shutdown_stops_the_cooperative_threads_and_names_the_stragglers() {
     let cooperative: Vec<_> = (0..3)
         .map(|n| {
-            interrupt::Builder::new()
+            gracefully::Builder::new()
                 .name(format!("worker-{n}"))
                 .spawn(|| {
                     loop {
-                        interrupt::sleep(Duration::from_millis(5))?;
+                        gracefully::sleep(Duration::from_millis(5))?;
                     }
                 })
                 .unwrap()
         })
         .collect();
     let (started, running) = std::sync::mpsc::channel();
-    let stubborn = interrupt::Builder::new()
+    let stubborn = gracefully::Builder::new()
         .name("stubborn".into())
         .spawn(move || {
-            let _section = interrupt::critical_section();
+            let _section = gracefully::critical_section();
             started.send(()).unwrap();
             std::thread::sleep(Duration::from_millis(800)); // ignores requests
         })
         .unwrap();
-    let plain = std::thread::spawn(|| interrupt::sleep(Duration::from_hours(1)));
+    let plain = std::thread::spawn(|| gracefully::sleep(Duration::from_hours(1)));
     running.recv().unwrap();
 
     let grace = Duration::from_millis(200);
-    let report = interrupt::shutdown(grace);
+    let report = gracefully::shutdown(grace);
 
     assert!(!report.is_clean());
     let stragglers = report.stragglers();
@@ -57,7 +57,7 @@ fn shutdown_stops_the_cooperative_threads_and_names_the_stragglers() {
     );
 
     for worker in cooperative {
-        let stopped: Result<(), interrupt::ThreadExit> = join_within(worker, "worker").unwrap();
+        let stopped: Result<(), gracefully::ThreadExit> = join_within(worker, "worker").unwrap();
         assert_eq!(stopped.unwrap_err().cause(), Cause::All);
     }
     join_within(stubborn, "stubborn").unwrap();
@@ -66,13 +66,13 @@ fn shutdown_stops_the_cooperative_threads_and_names_the_stragglers() {
 
     // From now on, new scopes start requested.
     assert!(InterruptHandle::new().is_interrupted());
-    let late = interrupt::spawn(interrupt::check);
+    let late = gracefully::spawn(gracefully::check);
     assert_eq!(
         join_within(late, "late").unwrap().unwrap_err().cause(),
         Cause::All
     );
     assert!(
-        interrupt::shutdown(grace).is_clean(),
+        gracefully::shutdown(grace).is_clean(),
         "nothing left to wait for"
     );
 }

@@ -10,16 +10,16 @@ use std::io::{self, Read, Write};
 use std::time::Duration;
 
 use common::{Rng, join_within};
-use interrupt::ThreadExit;
-use interrupt::io::signal_on_interrupt;
+use gracefully::ThreadExit;
+use gracefully::io::signal_on_interrupt;
 
 #[test]
 fn a_plain_std_read_ends_with_eintr_on_a_request() {
     let (mut reader, _writer) = io::pipe().unwrap();
-    let worker = interrupt::spawn(move || {
+    let worker = gracefully::spawn(move || {
         signal_on_interrupt(true).unwrap();
         let plain = reader.read(&mut [0; 8]);
-        (plain.map_err(|e| e.kind()), interrupt::check())
+        (plain.map_err(|e| e.kind()), gracefully::check())
     });
     std::thread::sleep(Duration::from_millis(20));
     worker.interrupt();
@@ -33,14 +33,14 @@ fn a_request_at_any_moment_ends_a_loop_of_plain_reads() {
     let mut rng = Rng::new(23);
     for _ in 0..200 {
         let (mut reader, writer) = io::pipe().unwrap();
-        let worker = interrupt::spawn(move || -> Result<(), ThreadExit> {
+        let worker = gracefully::spawn(move || -> Result<(), ThreadExit> {
             signal_on_interrupt(true).unwrap();
             loop {
                 // As C code would: retry until told to stop.
                 if let Err(error) = reader.read(&mut [0; 8]) {
                     assert_eq!(error.kind(), io::ErrorKind::Interrupted);
                 }
-                interrupt::check()?;
+                gracefully::check()?;
             }
         });
         rng.spin(20_000);
@@ -53,13 +53,13 @@ fn a_request_at_any_moment_ends_a_loop_of_plain_reads() {
 #[test]
 fn a_read_inside_a_critical_section_runs_to_its_end() {
     let (mut reader, mut writer) = io::pipe().unwrap();
-    let worker = interrupt::spawn(move || {
+    let worker = gracefully::spawn(move || {
         signal_on_interrupt(true).unwrap();
-        let section = interrupt::critical_section();
+        let section = gracefully::critical_section();
         let mut buffer = [0; 8];
         let read = reader.read(&mut buffer).map(|n| buffer[..n].to_vec());
         drop(section);
-        (read.map_err(|e| e.kind()), interrupt::check())
+        (read.map_err(|e| e.kind()), gracefully::check())
     });
     std::thread::sleep(Duration::from_millis(20));
     worker.interrupt();
@@ -73,7 +73,7 @@ fn a_read_inside_a_critical_section_runs_to_its_end() {
 #[test]
 fn nothing_is_signalled_once_the_mode_is_off_or_the_thread_is_gone() {
     let (mut reader, mut writer) = io::pipe().unwrap();
-    let worker = interrupt::spawn(move || {
+    let worker = gracefully::spawn(move || {
         signal_on_interrupt(true).unwrap();
         signal_on_interrupt(false).unwrap();
         let mut buffer = [0; 8];
@@ -85,7 +85,7 @@ fn nothing_is_signalled_once_the_mode_is_off_or_the_thread_is_gone() {
     writer.write_all(b"late").unwrap();
     assert_eq!(join_within(worker, "reader").unwrap().unwrap(), b"late");
 
-    let exited = interrupt::spawn(|| signal_on_interrupt(true).unwrap());
+    let exited = gracefully::spawn(|| signal_on_interrupt(true).unwrap());
     let handle = exited.handle().clone();
     join_within(exited, "exiting thread").unwrap();
     handle.interrupt(); // the thread removed its entry as it exited

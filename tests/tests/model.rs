@@ -1,10 +1,11 @@
 //! A property test: random sequences of requests, checks, clears, queries
 //! and critical sections on one scope behave as a small reference model of
-//! DESIGN.md's rules says they must.
+//! the rules says they must (a request is delivered at the first check
+//! outside every critical section, and never lost).
 
 use proptest::prelude::*;
 
-use interrupt::{Cause, CriticalGuard};
+use gracefully::{Cause, CriticalGuard};
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -36,7 +37,7 @@ struct Model {
 }
 
 fn run(ops: &[Op]) -> Result<(), TestCaseError> {
-    let handle = interrupt::InterruptHandle::new();
+    let handle = gracefully::InterruptHandle::new();
     handle.enter(|| {
         let mut model = Model::default();
         let mut sections: Vec<CriticalGuard> = Vec::new();
@@ -47,7 +48,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                     model.requested = true;
                 }
                 Op::Check => {
-                    let delivered = interrupt::check();
+                    let delivered = gracefully::check();
                     let expected = model.requested && model.depth == 0;
                     prop_assert_eq!(delivered.is_err(), expected);
                     if let Err(exit) = delivered {
@@ -55,15 +56,15 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                     }
                 }
                 Op::Clear => {
-                    prop_assert_eq!(interrupt::clear().is_some(), model.requested);
+                    prop_assert_eq!(gracefully::clear().is_some(), model.requested);
                     model.requested = false;
                 }
                 Op::Query => {
-                    prop_assert_eq!(interrupt::interruption_requested(), model.requested);
+                    prop_assert_eq!(gracefully::interruption_requested(), model.requested);
                     prop_assert_eq!(handle.is_interrupted(), model.requested);
                 }
                 Op::Enter => {
-                    sections.push(interrupt::critical_section());
+                    sections.push(gracefully::critical_section());
                     model.depth += 1;
                 }
                 Op::Exit => {

@@ -13,7 +13,7 @@ use std::fmt::Debug;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use interrupt::ThreadExit;
+use gracefully::ThreadExit;
 
 /// The same functions, once per given attribute. `$abi` is the foreign
 /// ABI of `extern_fn`: unwinding out of `extern "C"` would abort, so the
@@ -176,15 +176,15 @@ mod plain {
 }
 
 mod instrumented {
-    shapes!("C"; #[interrupt::interruptible]);
+    shapes!("C"; #[gracefully::interruptible]);
 }
 
 mod unwinding {
-    shapes!("C-unwind"; #[interrupt::interruptible(unwind)]);
+    shapes!("C-unwind"; #[gracefully::interruptible(unwind)]);
 }
 
 mod counting {
-    shapes!("C"; #[interrupt::interruptible(every = 3)]);
+    shapes!("C"; #[gracefully::interruptible(every = 3)]);
 }
 
 /// Runs every shape of one module and collects the results as text.

@@ -9,30 +9,30 @@ use std::sync::{Arc, Barrier, Condvar, Mutex};
 use std::time::Duration;
 
 use common::join_within;
-use interrupt::{Cause, ThreadExit};
+use gracefully::{Cause, ThreadExit};
 
 #[test]
 fn interrupt_all_stops_threads_in_every_kind_of_wait() {
     type Work = fn() -> Result<(), ThreadExit>;
-    let _ = interrupt::current(); // give the test thread a scope too
+    let _ = gracefully::current(); // give the test thread a scope too
     let kinds: [Work; 5] = [
-        || interrupt::sleep(Duration::from_hours(1)),
+        || gracefully::sleep(Duration::from_hours(1)),
         || loop {
-            interrupt::park()?;
+            gracefully::park()?;
         },
         || loop {
-            interrupt::park_timeout(Duration::from_hours(1))?;
+            gracefully::park_timeout(Duration::from_hours(1))?;
         },
         || {
             let lock = Mutex::new(());
             let condvar = Condvar::new();
             let mut guard = lock.lock().unwrap();
             loop {
-                guard = interrupt::wait(&condvar, guard)?;
+                guard = gracefully::wait(&condvar, guard)?;
             }
         },
         || loop {
-            interrupt::check()?;
+            gracefully::check()?;
             std::thread::yield_now();
         },
     ];
@@ -41,16 +41,16 @@ fn interrupt_all_stops_threads_in_every_kind_of_wait() {
         .flat_map(|_| kinds)
         .map(|work| {
             let started = Arc::clone(&started);
-            interrupt::spawn(move || {
+            gracefully::spawn(move || {
                 started.wait();
                 work()
             })
         })
         .collect();
     started.wait();
-    let job = interrupt::InterruptHandle::new();
+    let job = gracefully::InterruptHandle::new();
 
-    interrupt::interrupt_all();
+    gracefully::interrupt_all();
 
     assert!(job.is_interrupted());
     for worker in workers {
@@ -58,5 +58,5 @@ fn interrupt_all_stops_threads_in_every_kind_of_wait() {
         assert_eq!(exit.cause(), Cause::All);
     }
     // The test thread's own scope was reached too.
-    assert_eq!(interrupt::clear().map(|e| e.cause()), Some(Cause::All));
+    assert_eq!(gracefully::clear().map(|e| e.cause()), Some(Cause::All));
 }

@@ -10,15 +10,15 @@ use common::join_within;
 
 #[test]
 fn scopes_of_exited_threads_leave_the_registry() {
-    let _ = interrupt::current(); // the test thread's own scope, made now
-    let before = interrupt::live_scopes();
+    let _ = gracefully::current(); // the test thread's own scope, made now
+    let before = gracefully::live_scopes();
 
     // Threads made by `spawn`, some interrupted while running.
     let mut handles = Vec::new();
     for round in 0..200 {
-        let worker = interrupt::spawn(move || {
+        let worker = gracefully::spawn(move || {
             if round % 2 == 0 {
-                let _ = interrupt::park();
+                let _ = gracefully::park();
             }
         });
         handles.push(worker.handle().clone());
@@ -28,7 +28,7 @@ fn scopes_of_exited_threads_leave_the_registry() {
         join_within(worker, "worker").unwrap();
     }
     assert_eq!(
-        interrupt::live_scopes(),
+        gracefully::live_scopes(),
         before + 200,
         "handles keep their scopes"
     );
@@ -36,38 +36,38 @@ fn scopes_of_exited_threads_leave_the_registry() {
         handle.interrupt(); // finished threads: no-ops
     }
     drop(handles);
-    assert_eq!(interrupt::live_scopes(), before);
+    assert_eq!(gracefully::live_scopes(), before);
 
     // Plain std threads whose scope is made on first use.
     for _ in 0..100 {
         std::thread::spawn(|| {
-            let _ = interrupt::check();
-            interrupt::current().interrupt();
+            let _ = gracefully::check();
+            gracefully::current().interrupt();
         })
         .join()
         .unwrap();
     }
-    assert_eq!(interrupt::live_scopes(), before);
+    assert_eq!(gracefully::live_scopes(), before);
 
     // Condvar waits leave repeated notifications behind on the timer; they
     // hold no scope.
     for _ in 0..50 {
-        let worker = interrupt::spawn(|| {
+        let worker = gracefully::spawn(|| {
             let lock = std::sync::Mutex::new(());
             let condvar = std::sync::Condvar::new();
-            interrupt::wait(&condvar, lock.lock().unwrap()).map(drop)
+            gracefully::wait(&condvar, lock.lock().unwrap()).map(drop)
         });
         std::thread::sleep(std::time::Duration::from_millis(1));
         worker.interrupt();
         assert!(join_within(worker, "waiter").unwrap().is_err());
     }
-    assert_eq!(interrupt::live_scopes(), before);
+    assert_eq!(gracefully::live_scopes(), before);
 
     // Handles made for tasks or jobs.
     let jobs: Vec<_> = (0..100)
-        .map(|_| interrupt::InterruptHandle::new())
+        .map(|_| gracefully::InterruptHandle::new())
         .collect();
-    assert_eq!(interrupt::live_scopes(), before + 100);
+    assert_eq!(gracefully::live_scopes(), before + 100);
     drop(jobs);
-    assert_eq!(interrupt::live_scopes(), before);
+    assert_eq!(gracefully::live_scopes(), before);
 }

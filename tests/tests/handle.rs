@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::{Rng, join_within};
-use interrupt::{Cause, InterruptHandle};
+use gracefully::{Cause, InterruptHandle};
 
 #[test]
 fn callbacks_racing_with_their_guards_run_at_most_once_and_never_after_the_drop() {
@@ -59,9 +59,9 @@ fn a_child_sees_its_parents_interrupt_and_not_the_other_way() {
     let grandchild = child.child();
     let sibling = root.child();
 
-    let worker = interrupt::spawn({
+    let worker = gracefully::spawn({
         let grandchild = grandchild.clone();
-        move || grandchild.enter(|| interrupt::sleep(Duration::from_hours(1)))
+        move || grandchild.enter(|| gracefully::sleep(Duration::from_hours(1)))
     });
     sibling.interrupt();
     assert!(!root.is_interrupted() && !child.is_interrupted());
@@ -88,9 +88,9 @@ fn dropped_children_are_detached() {
 
 #[test]
 fn a_deadline_fires_with_the_deadline_cause() {
-    let worker = interrupt::spawn(|| {
-        let _deadline = interrupt::current().interrupt_after(Duration::from_millis(20));
-        interrupt::sleep(Duration::from_hours(1))
+    let worker = gracefully::spawn(|| {
+        let _deadline = gracefully::current().interrupt_after(Duration::from_millis(20));
+        gracefully::sleep(Duration::from_hours(1))
     });
     let exit = join_within(worker, "deadline").unwrap().unwrap_err();
     assert_eq!(exit.cause(), Cause::Deadline);
@@ -129,24 +129,24 @@ fn enter_runs_a_job_in_its_submitters_scope_on_another_thread() {
     let job_scope = submitter.clone();
     let pool_thread = std::thread::spawn(move || {
         job_scope.enter(|| {
-            assert_eq!(interrupt::current(), job_scope);
-            interrupt::sleep(Duration::from_hours(1))
+            assert_eq!(gracefully::current(), job_scope);
+            gracefully::sleep(Duration::from_hours(1))
         })
     });
     std::thread::sleep(Duration::from_millis(10));
     submitter.interrupt();
     assert!(pool_thread.join().unwrap().is_err());
     // The pool thread's own scope was left alone.
-    assert!(!interrupt::interruption_requested());
+    assert!(!gracefully::interruption_requested());
 }
 
 #[test]
 fn join_interruptible_returns_the_value_or_gives_the_handle_back() {
-    let quick = interrupt::spawn(|| 5);
+    let quick = gracefully::spawn(|| 5);
     assert_eq!(quick.join_interruptible().unwrap().unwrap(), 5);
 
-    let slow = interrupt::spawn(|| interrupt::sleep(Duration::from_hours(1)));
-    let waiter = interrupt::spawn(move || slow.join_interruptible());
+    let slow = gracefully::spawn(|| gracefully::sleep(Duration::from_hours(1)));
+    let waiter = gracefully::spawn(move || slow.join_interruptible());
     std::thread::sleep(Duration::from_millis(10));
     waiter.interrupt();
     let interrupted = join_within(waiter, "waiter").unwrap().unwrap_err();

@@ -7,27 +7,27 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use common::join_within;
-use interrupt::{Cause, InterruptHandle, JoinError, ThreadExit};
+use gracefully::{Cause, InterruptHandle, JoinError, ThreadExit};
 
 #[test]
 fn check_is_ok_until_a_request_and_then_sticky_until_clear() {
-    interrupt::spawn(|| {
-        assert!(interrupt::check().is_ok());
-        assert!(!interrupt::interruption_requested());
-        interrupt::current().interrupt();
-        assert!(interrupt::interruption_requested());
+    gracefully::spawn(|| {
+        assert!(gracefully::check().is_ok());
+        assert!(!gracefully::interruption_requested());
+        gracefully::current().interrupt();
+        assert!(gracefully::interruption_requested());
         for _ in 0..3 {
             assert_eq!(
-                interrupt::check().map_err(|e| e.cause()),
+                gracefully::check().map_err(|e| e.cause()),
                 Err(Cause::Interrupted)
             );
         }
         assert_eq!(
-            interrupt::clear().map(|e| e.cause()),
+            gracefully::clear().map(|e| e.cause()),
             Some(Cause::Interrupted)
         );
-        assert!(interrupt::check().is_ok());
-        assert!(!interrupt::interruption_requested());
+        assert!(gracefully::check().is_ok());
+        assert!(!gracefully::interruption_requested());
     })
     .join()
     .unwrap();
@@ -35,7 +35,7 @@ fn check_is_ok_until_a_request_and_then_sticky_until_clear() {
 
 #[test]
 fn a_spawned_thread_runs_in_the_scope_its_handle_names() {
-    let worker = interrupt::spawn(interrupt::current);
+    let worker = gracefully::spawn(gracefully::current);
     let expected = worker.handle().clone();
     assert_eq!(worker.join().unwrap(), expected);
 }
@@ -44,9 +44,9 @@ fn a_spawned_thread_runs_in_the_scope_its_handle_names() {
 fn a_request_made_before_the_thread_runs_is_waiting_for_it() {
     let gate = Arc::new(Barrier::new(2));
     let inside = Arc::clone(&gate);
-    let worker = interrupt::spawn(move || {
+    let worker = gracefully::spawn(move || {
         inside.wait();
-        interrupt::check()
+        gracefully::check()
     });
     worker.interrupt();
     gate.wait();
@@ -64,10 +64,10 @@ fn a_thread_that_returns_the_exit_with_question_mark_runs_its_destructors() {
     }
     let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = Arc::clone(&dropped);
-    let worker = interrupt::spawn(move || -> Result<(), ThreadExit> {
+    let worker = gracefully::spawn(move || -> Result<(), ThreadExit> {
         let _cleanup = SetOnDrop(flag);
         loop {
-            interrupt::check()?;
+            gracefully::check()?;
             std::thread::yield_now();
         }
     });
@@ -89,7 +89,7 @@ fn handles_are_independent_and_compare_by_scope() {
 
 #[test]
 fn interrupting_a_finished_thread_is_a_no_op() {
-    let worker = interrupt::spawn(|| 5);
+    let worker = gracefully::spawn(|| 5);
     let handle = worker.handle().clone();
     while !worker.is_finished() {
         std::thread::yield_now();
@@ -103,7 +103,7 @@ fn interrupting_a_finished_thread_is_a_no_op() {
 
 #[test]
 fn join_reports_a_panic_as_panicked_with_its_message() {
-    let worker = interrupt::Builder::new()
+    let worker = gracefully::Builder::new()
         .name("panicker".into())
         .spawn(|| -> () { panic!("on purpose") })
         .unwrap();
@@ -117,11 +117,11 @@ fn join_reports_a_panic_as_panicked_with_its_message() {
 
 #[test]
 fn builder_names_the_thread_and_sets_its_stack() {
-    let worker = interrupt::Builder::new()
+    let worker = gracefully::Builder::new()
         .name("named".into())
         .stack_size(128 * 1024)
         .spawn(|| {
-            interrupt::sleep(Duration::from_millis(1)).unwrap();
+            gracefully::sleep(Duration::from_millis(1)).unwrap();
             std::thread::current().name().map(str::to_owned)
         })
         .unwrap();

@@ -9,25 +9,25 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{Rng, STOP_BOUND, join_within};
-use interrupt::Cause;
+use gracefully::Cause;
 
 #[test]
 fn a_request_inside_nested_sections_is_delivered_after_the_outermost_closes() {
-    interrupt::spawn(|| {
-        let outer = interrupt::critical_section();
+    gracefully::spawn(|| {
+        let outer = gracefully::critical_section();
         {
-            let _inner = interrupt::critical_section();
-            interrupt::current().interrupt();
-            assert!(interrupt::check().is_ok());
+            let _inner = gracefully::critical_section();
+            gracefully::current().interrupt();
+            assert!(gracefully::check().is_ok());
         }
         assert!(
-            interrupt::check().is_ok(),
+            gracefully::check().is_ok(),
             "the outer section is still open"
         );
-        assert!(interrupt::interruption_requested());
+        assert!(gracefully::interruption_requested());
         drop(outer);
         assert_eq!(
-            interrupt::check().map_err(|e| e.cause()),
+            gracefully::check().map_err(|e| e.cause()),
             Err(Cause::Interrupted)
         );
     })
@@ -37,19 +37,19 @@ fn a_request_inside_nested_sections_is_delivered_after_the_outermost_closes() {
 
 #[test]
 fn waits_inside_a_section_run_to_their_normal_end() {
-    interrupt::spawn(|| {
-        let section = interrupt::critical_section();
-        interrupt::current().interrupt();
-        assert!(interrupt::sleep(Duration::from_millis(5)).is_ok());
-        assert!(interrupt::park_timeout(Duration::from_millis(5)).is_ok());
+    gracefully::spawn(|| {
+        let section = gracefully::critical_section();
+        gracefully::current().interrupt();
+        assert!(gracefully::sleep(Duration::from_millis(5)).is_ok());
+        assert!(gracefully::park_timeout(Duration::from_millis(5)).is_ok());
         let lock = std::sync::Mutex::new(());
         let condvar = std::sync::Condvar::new();
         let (_guard, result) =
-            interrupt::wait_timeout(&condvar, lock.lock().unwrap(), Duration::from_millis(5))
+            gracefully::wait_timeout(&condvar, lock.lock().unwrap(), Duration::from_millis(5))
                 .unwrap();
         assert!(result.timed_out());
         drop(section);
-        assert!(interrupt::sleep(Duration::from_hours(1)).is_err());
+        assert!(gracefully::sleep(Duration::from_hours(1)).is_err());
     })
     .join()
     .unwrap();
@@ -57,15 +57,15 @@ fn waits_inside_a_section_run_to_their_normal_end() {
 
 #[test]
 fn clear_inside_a_section_resets_the_request_and_keeps_the_section() {
-    interrupt::spawn(|| {
-        let section = interrupt::critical_section();
-        interrupt::current().interrupt();
-        assert!(interrupt::clear().is_some());
-        interrupt::current().interrupt();
-        assert!(interrupt::check().is_ok());
-        assert!(interrupt::interruption_requested());
+    gracefully::spawn(|| {
+        let section = gracefully::critical_section();
+        gracefully::current().interrupt();
+        assert!(gracefully::clear().is_some());
+        gracefully::current().interrupt();
+        assert!(gracefully::check().is_ok());
+        assert!(gracefully::interruption_requested());
         drop(section);
-        assert!(interrupt::check().is_err());
+        assert!(gracefully::check().is_err());
     })
     .join()
     .unwrap();
@@ -78,27 +78,27 @@ fn racing_requests_are_never_delivered_inside_and_never_lost() {
     const ROUNDS: usize = 5_000;
     let delivered = Arc::new(AtomicUsize::new(0));
     let seen = Arc::clone(&delivered);
-    let worker = interrupt::spawn(move || {
+    let worker = gracefully::spawn(move || {
         let mut rng = Rng::new(7);
         let mut count = 0;
         while count < ROUNDS {
             {
-                let _section = interrupt::critical_section();
+                let _section = gracefully::critical_section();
                 for _ in 0..rng.below(8) {
-                    assert!(interrupt::check().is_ok(), "delivered inside a section");
+                    assert!(gracefully::check().is_ok(), "delivered inside a section");
                     if rng.below(4) == 0 {
-                        let _nested = interrupt::critical_section();
-                        assert!(interrupt::check().is_ok(), "delivered inside a section");
+                        let _nested = gracefully::critical_section();
+                        assert!(gracefully::check().is_ok(), "delivered inside a section");
                     }
                     rng.spin(64);
                 }
-                assert!(interrupt::park_timeout(Duration::ZERO).is_ok());
+                assert!(gracefully::park_timeout(Duration::ZERO).is_ok());
             }
-            let was_requested = interrupt::interruption_requested();
-            match interrupt::check() {
+            let was_requested = gracefully::interruption_requested();
+            match gracefully::check() {
                 Err(exit) => {
                     assert_eq!(exit.cause(), Cause::Interrupted);
-                    assert!(interrupt::clear().is_some());
+                    assert!(gracefully::clear().is_some());
                     count += 1;
                     seen.store(count, Ordering::Release);
                 }

@@ -1,5 +1,6 @@
 //! Async tasks on tokio and on `futures::executor`: scopes follow the task,
-//! awaits are interruption points that keep DESIGN rule 3, and critical
+//! awaits are interruption points that never drop a completed value nor
+//! start a future once a request is pending, and critical
 //! sections hold across awaits.
 
 mod common;
@@ -13,7 +14,7 @@ use std::task::{Context, Poll, Waker};
 use std::thread::ThreadId;
 
 use common::{STOP_BOUND, join_within};
-use interrupt::{Cause, FutureExt, InterruptHandle, ThreadExit, critical, interruptible};
+use gracefully::{Cause, FutureExt, InterruptHandle, ThreadExit, critical, interruptible};
 
 fn multi_thread_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -57,13 +58,13 @@ fn a_task_awaiting_a_future_that_never_completes_is_interrupted_on_block_on() {
     let handle = InterruptHandle::new();
     let task = handle.clone();
     let worker =
-        interrupt::spawn(move || futures::executor::block_on(wait_forever().with_interrupt(task)));
+        gracefully::spawn(move || futures::executor::block_on(wait_forever().with_interrupt(task)));
     std::thread::sleep(std::time::Duration::from_millis(20));
     handle.interrupt();
     assert!(join_within(worker, "block_on").unwrap().is_err());
 
     // ...and in the scope of the thread that runs `block_on`.
-    let worker = interrupt::spawn(|| futures::executor::block_on(wait_forever()));
+    let worker = gracefully::spawn(|| futures::executor::block_on(wait_forever()));
     std::thread::sleep(std::time::Duration::from_millis(20));
     worker.interrupt();
     assert!(join_within(worker, "block_on").unwrap().is_err());
@@ -152,7 +153,7 @@ fn a_value_that_completes_with_a_request_is_returned_and_the_request_fires_next(
 async fn yield_rounds(rounds: u32, me: InterruptHandle) -> Result<u32, ThreadExit> {
     let mut done = 0;
     while done < rounds {
-        assert_eq!(interrupt::current(), me, "polled outside its own scope");
+        assert_eq!(gracefully::current(), me, "polled outside its own scope");
         tokio::task::yield_now().await;
         done += 1;
     }
@@ -192,7 +193,7 @@ async fn critical_across_awaits(
             if round == 10 {
                 handle.interrupt();
             }
-            interrupt::check()?; // inside the section: passes
+            gracefully::check()?; // inside the section: passes
             tokio::task::yield_now().await;
             progress.fetch_add(1, Ordering::SeqCst);
         }
@@ -261,7 +262,7 @@ async fn section_then_await(handle: InterruptHandle) -> Result<u32, ThreadExit> 
             if rounds == 2 {
                 handle.interrupt();
             }
-            interrupt::check()?;
+            gracefully::check()?;
         }
         rounds
     };
@@ -320,15 +321,15 @@ fn check_and_interruption_requested_act_on_the_task_scope() {
     let inside = futures::executor::block_on(
         async {
             (
-                interrupt::interruption_requested(),
-                interrupt::check().is_err(),
+                gracefully::interruption_requested(),
+                gracefully::check().is_err(),
             )
         }
         .with_interrupt(handle),
     );
     assert_eq!(inside, (true, true));
     assert!(
-        !interrupt::interruption_requested(),
+        !gracefully::interruption_requested(),
         "the test thread's own scope"
     );
 }

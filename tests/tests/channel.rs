@@ -5,13 +5,13 @@ mod common;
 use std::time::Duration;
 
 use common::{Rng, join_within};
-use interrupt::Cause;
-use interrupt::channel::{self, RecvError, RecvTimeoutError};
+use gracefully::Cause;
+use gracefully::channel::{self, RecvError, RecvTimeoutError};
 
 #[test]
 fn a_blocked_recv_is_interrupted_and_tells_it_from_a_closed_channel() {
     let (tx, rx) = crossbeam_channel::unbounded::<u32>();
-    let worker = interrupt::spawn(move || channel::recv(&rx));
+    let worker = gracefully::spawn(move || channel::recv(&rx));
     std::thread::sleep(Duration::from_millis(20));
     worker.interrupt();
     match join_within(worker, "receiver").unwrap() {
@@ -29,10 +29,10 @@ fn a_blocked_recv_is_interrupted_and_tells_it_from_a_closed_channel() {
 fn a_pending_request_leaves_the_message_in_the_channel() {
     let (tx, rx) = crossbeam_channel::unbounded();
     tx.send(1).unwrap();
-    let worker = interrupt::spawn(move || {
-        interrupt::current().interrupt();
+    let worker = gracefully::spawn(move || {
+        gracefully::current().interrupt();
         let first = channel::recv(&rx);
-        interrupt::clear();
+        gracefully::clear();
         (first, channel::recv(&rx))
     });
     let (first, second) = join_within(worker, "receiver").unwrap();
@@ -46,7 +46,7 @@ fn messages_sent_before_the_interrupt_are_all_received() {
     for n in 0..100 {
         tx.send(n).unwrap();
     }
-    let worker = interrupt::spawn(move || {
+    let worker = gracefully::spawn(move || {
         let mut got = Vec::new();
         loop {
             match channel::recv(&rx) {
@@ -73,7 +73,7 @@ fn recv_timeout_times_out_receives_and_is_interrupted() {
     tx.send(3).unwrap();
     assert_eq!(channel::recv_timeout(&rx, Duration::from_secs(1)), Ok(3));
 
-    let worker = interrupt::spawn(move || channel::recv_timeout(&rx, Duration::from_hours(1)));
+    let worker = gracefully::spawn(move || channel::recv_timeout(&rx, Duration::from_hours(1)));
     std::thread::sleep(Duration::from_millis(20));
     worker.interrupt();
     assert!(matches!(
@@ -86,9 +86,9 @@ fn recv_timeout_times_out_receives_and_is_interrupted() {
 #[test]
 fn a_recv_inside_a_critical_section_ignores_requests() {
     let (tx, rx) = crossbeam_channel::unbounded();
-    let worker = interrupt::spawn(move || {
-        let _section = interrupt::critical_section();
-        interrupt::current().interrupt();
+    let worker = gracefully::spawn(move || {
+        let _section = gracefully::critical_section();
+        gracefully::current().interrupt();
         channel::recv(&rx)
     });
     std::thread::sleep(Duration::from_millis(20));
@@ -101,7 +101,7 @@ fn recv_is_woken_by_a_request_at_any_moment() {
     let mut rng = Rng::new(21);
     for _ in 0..300 {
         let (tx, rx) = crossbeam_channel::unbounded::<u32>();
-        let worker = interrupt::spawn(move || {
+        let worker = gracefully::spawn(move || {
             loop {
                 if let Err(RecvTimeoutError::Interrupted(exit)) =
                     channel::recv_timeout(&rx, Duration::from_micros(30))

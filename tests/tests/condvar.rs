@@ -7,7 +7,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use common::{Rng, join_within};
-use interrupt::{Cause, JoinHandle, ThreadExit};
+use gracefully::{Cause, JoinHandle, ThreadExit};
 
 #[derive(Default)]
 struct Shared {
@@ -29,7 +29,7 @@ fn spawn_waiter<R: Send + 'static>(
 ) -> (Arc<Shared>, JoinHandle<R>) {
     let shared = Arc::new(Shared::default());
     let inside = Arc::clone(&shared);
-    let worker = interrupt::spawn(move || {
+    let worker = gracefully::spawn(move || {
         let mut state = inside.state.lock().unwrap();
         state.waiting = true;
         wait(&inside, state)
@@ -54,7 +54,7 @@ fn lock_when_waiting(shared: &Shared) -> MutexGuard<'_, State> {
 fn wait_returns_exit_when_interrupted_during_the_call() {
     let (shared, worker) = spawn_waiter(|shared, mut state| -> Result<(), ThreadExit> {
         while !state.ready {
-            state = interrupt::wait(&shared.condvar, state)?;
+            state = gracefully::wait(&shared.condvar, state)?;
         }
         Ok(())
     });
@@ -66,17 +66,17 @@ fn wait_returns_exit_when_interrupted_during_the_call() {
 
 #[test]
 fn wait_returns_exit_at_once_when_interrupted_before_the_call() {
-    let worker = interrupt::spawn(|| {
+    let worker = gracefully::spawn(|| {
         let lock = Mutex::new(());
         let condvar = Condvar::new();
-        interrupt::current().interrupt();
-        let wait = interrupt::wait(&condvar, lock.lock().unwrap()).is_err();
-        let wait_while = interrupt::wait_while(&condvar, lock.lock().unwrap(), |()| true).is_err();
+        gracefully::current().interrupt();
+        let wait = gracefully::wait(&condvar, lock.lock().unwrap()).is_err();
+        let wait_while = gracefully::wait_while(&condvar, lock.lock().unwrap(), |()| true).is_err();
         let timeout =
-            interrupt::wait_timeout(&condvar, lock.lock().unwrap(), Duration::from_hours(1))
+            gracefully::wait_timeout(&condvar, lock.lock().unwrap(), Duration::from_hours(1))
                 .is_err();
         // Not even a wait whose condition already holds is started.
-        let satisfied = interrupt::wait_while(&condvar, lock.lock().unwrap(), |()| false).is_err();
+        let satisfied = gracefully::wait_while(&condvar, lock.lock().unwrap(), |()| false).is_err();
         [wait, wait_while, timeout, satisfied]
     });
     assert_eq!(join_within(worker, "waiter").unwrap(), [true; 4]);
@@ -85,7 +85,7 @@ fn wait_returns_exit_at_once_when_interrupted_before_the_call() {
 #[test]
 fn wait_while_returns_exit_when_interrupted_during_the_call() {
     let (shared, worker) = spawn_waiter(|shared, state| {
-        interrupt::wait_while(&shared.condvar, state, |s| !s.ready).map(drop)
+        gracefully::wait_while(&shared.condvar, state, |s| !s.ready).map(drop)
     });
     drop(lock_when_waiting(&shared));
     worker.interrupt();
@@ -95,7 +95,7 @@ fn wait_while_returns_exit_when_interrupted_during_the_call() {
 #[test]
 fn wait_timeout_returns_exit_when_interrupted_during_the_call() {
     let (shared, worker) = spawn_waiter(|shared, state| {
-        interrupt::wait_timeout(&shared.condvar, state, Duration::from_hours(1)).map(drop)
+        gracefully::wait_timeout(&shared.condvar, state, Duration::from_hours(1)).map(drop)
     });
     drop(lock_when_waiting(&shared));
     worker.interrupt();
@@ -109,8 +109,8 @@ fn wait_timeout_returns_exit_when_interrupted_during_the_call() {
 fn a_completed_wait_while_wins_over_a_request_that_arrived_meanwhile() {
     let (shared, worker) = spawn_waiter(|shared, state| {
         let waited =
-            interrupt::wait_while(&shared.condvar, state, |s| !s.ready).map(|state| state.ready);
-        (waited, interrupt::check())
+            gracefully::wait_while(&shared.condvar, state, |s| !s.ready).map(|state| state.ready);
+        (waited, gracefully::check())
     });
     let mut state = lock_when_waiting(&shared);
     state.ready = true;
@@ -125,7 +125,7 @@ fn a_completed_wait_while_wins_over_a_request_that_arrived_meanwhile() {
 #[test]
 fn user_notifications_still_wake_the_wait() {
     let (shared, worker) = spawn_waiter(|shared, state| {
-        interrupt::wait_while(&shared.condvar, state, |s| !s.ready).map(drop)
+        gracefully::wait_while(&shared.condvar, state, |s| !s.ready).map(drop)
     });
     lock_when_waiting(&shared).ready = true;
     shared.condvar.notify_all();
@@ -141,10 +141,10 @@ fn wait_is_woken_by_a_request_racing_with_the_start_of_the_wait() {
     for _ in 0..300 {
         let shared = Arc::new(Shared::default());
         let inside = Arc::clone(&shared);
-        let worker = interrupt::spawn(move || -> Result<(), ThreadExit> {
+        let worker = gracefully::spawn(move || -> Result<(), ThreadExit> {
             let mut state = inside.state.lock().unwrap();
             loop {
-                state = interrupt::wait(&inside.condvar, state)?;
+                state = gracefully::wait(&inside.condvar, state)?;
             }
         });
         let stop = Arc::new(AtomicBool::new(false));
@@ -172,12 +172,12 @@ fn wait_is_woken_by_a_request_racing_with_the_start_of_the_wait() {
 fn wait_is_woken_by_a_request_at_any_moment_without_other_notifications() {
     let mut rng = Rng::new(13);
     for _ in 0..300 {
-        let worker = interrupt::spawn(|| -> Result<(), ThreadExit> {
+        let worker = gracefully::spawn(|| -> Result<(), ThreadExit> {
             let lock = Mutex::new(());
             let condvar = Condvar::new();
             let mut guard = lock.lock().unwrap();
             loop {
-                guard = interrupt::wait(&condvar, guard)?;
+                guard = gracefully::wait(&condvar, guard)?;
             }
         });
         rng.spin(20_000);

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use common::join_within;
-use interrupt::{Cause, JoinError, ThreadExit, critical, interruptible};
+use gracefully::{Cause, JoinError, ThreadExit, critical, interruptible};
 
 /// Spins in `f` until interrupted; `progress` counts iterations so the
 /// test can wait until the loop is running.
@@ -21,7 +21,7 @@ fn stops_when_interrupted<T: Send + 'static>(
 ) -> T {
     let progress = Arc::new(AtomicU64::new(0));
     let seen = Arc::clone(&progress);
-    let worker = interrupt::spawn(move || f(seen));
+    let worker = gracefully::spawn(move || f(seen));
     while progress.load(Ordering::Relaxed) < 10 {
         std::thread::yield_now();
     }
@@ -117,8 +117,8 @@ fn count_iterations_with_a_request_pending(n: u64) -> Result<u64, ThreadExit> {
 
 #[test]
 fn every_n_checks_on_the_nth_iteration() {
-    interrupt::spawn(|| {
-        interrupt::current().interrupt();
+    gracefully::spawn(|| {
+        gracefully::current().interrupt();
         // Three iterations run unchecked; the fourth checks.
         assert_eq!(count_iterations_with_a_request_pending(3), Ok(3));
         assert!(count_iterations_with_a_request_pending(4).is_err());
@@ -138,7 +138,7 @@ fn spin_unwinding(progress: &AtomicU64) -> u64 {
 fn an_unwinding_loop_joins_as_interrupted() {
     let progress = Arc::new(AtomicU64::new(0));
     let seen = Arc::clone(&progress);
-    let worker = interrupt::spawn(move || spin_unwinding(&seen));
+    let worker = gracefully::spawn(move || spin_unwinding(&seen));
     while progress.load(Ordering::Relaxed) < 10 {
         std::thread::yield_now();
     }
@@ -173,8 +173,8 @@ fn closures_keep_their_loops_unchecked() -> Result<u32, ThreadExit> {
 
 #[test]
 fn unchecked_loops_ignore_a_pending_request() {
-    interrupt::spawn(|| {
-        interrupt::current().interrupt();
+    gracefully::spawn(|| {
+        gracefully::current().interrupt();
         assert_eq!(marked_loop_runs_to_its_end(100), Ok(100));
         assert_eq!(closures_keep_their_loops_unchecked(), Ok(5));
         assert!(spin_for(&AtomicU64::new(0)).is_err());
@@ -191,9 +191,9 @@ fn checks_outside_the_section_only(progress: &AtomicU64) -> Result<u64, ThreadEx
         let mut n = 0;
         while n < 100 {
             if n == 0 {
-                interrupt::current().interrupt();
+                gracefully::current().interrupt();
             }
-            interrupt::check()?;
+            gracefully::check()?;
             progress.fetch_add(1, Ordering::Relaxed);
             n += 1;
         }
@@ -208,7 +208,7 @@ fn checks_outside_the_section_only(progress: &AtomicU64) -> Result<u64, ThreadEx
 
 #[test]
 fn checkpoints_inside_critical_pass_and_the_next_one_delivers() {
-    let worker = interrupt::spawn(|| {
+    let worker = gracefully::spawn(|| {
         let progress = AtomicU64::new(0);
         let result = checks_outside_the_section_only(&progress);
         (result, progress.load(Ordering::Relaxed))
@@ -223,10 +223,10 @@ fn an_instrumented_thread_sleeping_in_a_loop_wakes_at_once() {
     #[interruptible]
     fn poll_forever() -> Result<(), ThreadExit> {
         loop {
-            interrupt::sleep(Duration::from_hours(1))?;
+            gracefully::sleep(Duration::from_hours(1))?;
         }
     }
-    let worker = interrupt::spawn(poll_forever);
+    let worker = gracefully::spawn(poll_forever);
     std::thread::sleep(Duration::from_millis(10));
     worker.interrupt();
     assert!(join_within(worker, "sleeper").unwrap().is_err());
