@@ -24,8 +24,13 @@ impl InterruptHandle {
     /// so what `f` borrows through `Arc`s and channels may be torn down right
     /// after. Dropping it from inside `f` does not wait.
     ///
-    /// If `f` panics, the panic reaches the caller of `interrupt()` after
-    /// the scope's other callbacks have run.
+    /// If `f` panics, the request still completes: every scope it reaches
+    /// is requested, every other callback runs and every waiter is woken;
+    /// then the first panic reaches the caller of `interrupt()` (or of
+    /// [`interrupt_all`](crate::interrupt_all), or [`shutdown`](crate::shutdown)
+    /// once it has waited). On the threads that have no caller to pass it to
+    /// (a deadline's timer, the signal thread) the panic is reported by the
+    /// panic hook and the thread goes on.
     ///
     /// # Examples
     ///

@@ -8,16 +8,20 @@
 //! 2. The task's waker is registered in the scope before the future is
 //!    polled, so a request made at any moment after wakes the task, and
 //!    one made before is seen by the future's own interruption points.
+//! 3. Each wrapper (and each pending await of an `#[interruptible] async
+//!    fn`) has a [`TaskEntry`] of its own on the scope, so every task
+//!    pending on a shared scope is woken; the entry leaves the scope when
+//!    the wrapper is dropped.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use crate::current;
 use crate::handle::InterruptHandle;
 use crate::scope::Scope;
-use crate::sync::Arc;
+use crate::sync::{Arc, AtomicWaker};
 
 /// Runs futures in a scope of their own.
 ///
@@ -52,6 +56,7 @@ pub trait FutureExt: Future + Sized {
     /// ```
     fn with_interrupt(self, handle: InterruptHandle) -> WithInterrupt<Self> {
         WithInterrupt {
+            task: TaskEntry::default(),
             future: self,
             scope: handle.into_scope(),
         }
@@ -75,6 +80,7 @@ impl<F: Future> FutureExt for F {}
 pub struct WithInterrupt<F> {
     future: F,
     scope: Arc<Scope>,
+    task: TaskEntry,
 }
 
 impl<F: Future> Future for WithInterrupt<F> {
@@ -82,14 +88,59 @@ impl<F: Future> Future for WithInterrupt<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         // SAFETY: `future` is structurally pinned: it is never moved out of
-        // `self` (there is no `Drop` impl and no method hands it out by
-        // value), so pinning `self` pins it. `scope` is not pinned.
+        // `self` (the `Drop` impl does not touch it and no method hands it
+        // out by value), so pinning `self` pins it. `scope` and `task` are
+        // not pinned.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above.
         let future = unsafe { Pin::new_unchecked(&mut this.future) };
-        this.scope.register_waker(cx.waker()); // invariant 2
+        this.task.register(&this.scope, cx.waker()); // invariants 2 and 3
         let _entered = current::enter(&this.scope); // invariant 1
         future.poll(cx)
+    }
+}
+
+impl<F> Drop for WithInterrupt<F> {
+    fn drop(&mut self) {
+        self.task.remove(&self.scope);
+    }
+}
+
+/// A task's entry on a scope: a request wakes the waker of the task's
+/// latest poll (invariant 3, scope invariant 5).
+#[derive(Default)]
+pub(crate) struct TaskEntry {
+    entry: Option<(u64, Arc<AtomicWaker>)>,
+}
+
+impl TaskEntry {
+    /// Makes a request on `scope` wake `waker`: adds the entry on the first
+    /// call (under the scope's lock), then only swaps the waker. Call it
+    /// before reading the flag.
+    pub(crate) fn register(&mut self, scope: &Scope, waker: &Waker) {
+        if let Some((_, slot)) = &self.entry {
+            slot.register(waker);
+        } else {
+            let slot = Arc::new(AtomicWaker::new());
+            slot.register(waker);
+            let id = scope.add_task(Arc::clone(&slot));
+            self.entry = Some((id, slot));
+        }
+    }
+
+    /// Takes the entry off `scope` (the scope it was registered on).
+    pub(crate) fn remove(&mut self, scope: &Scope) {
+        if let Some((id, _)) = self.entry.take() {
+            scope.deregister(id);
+        }
+    }
+}
+
+impl fmt::Debug for TaskEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskEntry")
+            .field("entry", &self.entry.as_ref().map(|(id, _)| id))
+            .finish()
     }
 }
 

@@ -4,8 +4,9 @@ use std::fmt;
 
 use crate::current;
 use crate::exit::Cause;
+use crate::fanout::{Fanout, Panic};
 use crate::registry;
-use crate::scope::{Notified, Scope};
+use crate::scope::Scope;
 use crate::sync::Arc;
 
 /// A handle to a scope: asks it to stop, or asks whether it was asked.
@@ -74,6 +75,12 @@ impl InterruptHandle {
     /// condvar [`wait`](crate::wait), the call watches for up to 50 µs that
     /// the wait woke, and notifies it again if not (a request can land just
     /// before the wait blocks; see [`wait`](crate::wait#how-a-request-wakes-the-wait)).
+    ///
+    /// # Panics
+    ///
+    /// With the first panic of an [`on_interrupt`](InterruptHandle::on_interrupt)
+    /// callback the request ran, once the request has reached every scope
+    /// and callback.
     ///
     /// # Examples
     ///
@@ -186,6 +193,11 @@ impl fmt::Debug for InterruptHandle {
 /// [`InterruptHandle::interrupt`], it watches the condvar waits it woke for
 /// up to 50 µs in all.
 ///
+/// # Panics
+///
+/// With the first panic of an [`on_interrupt`](InterruptHandle::on_interrupt)
+/// callback, once every scope has been requested and every callback run.
+///
 /// # Examples
 ///
 /// ```
@@ -202,14 +214,17 @@ impl fmt::Debug for InterruptHandle {
 /// # gracefully::clear();
 /// ```
 pub fn interrupt_all() {
-    interrupt_all_with(Cause::All);
+    if let Some(payload) = interrupt_all_with(Cause::All) {
+        std::panic::resume_unwind(payload);
+    }
 }
 
-/// [`interrupt_all`] with another cause (a signal's).
-pub(crate) fn interrupt_all_with(cause: Cause) {
-    let mut notified = Notified::default();
+/// [`interrupt_all`] with another cause (a signal's): requests every scope
+/// even when a callback panics, and returns the first such panic.
+pub(crate) fn interrupt_all_with(cause: Cause) -> Option<Panic> {
+    let mut fanout = Fanout::default();
     for scope in registry::snapshot() {
-        scope.request_into(cause, &mut notified);
+        fanout.request(&scope, cause);
     }
-    notified.confirm();
+    fanout.finish()
 }

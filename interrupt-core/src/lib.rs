@@ -49,6 +49,7 @@ mod critical;
 mod current;
 mod deadline;
 mod exit;
+mod fanout;
 mod future;
 mod handle;
 #[cfg(unix)]

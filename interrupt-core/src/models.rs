@@ -27,6 +27,7 @@ use loom::thread;
 
 use crate::condvar::wait_while_in;
 use crate::exit::Cause;
+use crate::future::TaskEntry;
 use crate::park::park_in;
 use crate::scope::Scope;
 use crate::sync::{Condvar, Mutex, lock};
@@ -151,25 +152,131 @@ fn request_vs_callback_removal() {
     );
 }
 
-/// A task's poll registers its waker, then reads the flag: the request is
-/// seen by the poll or wakes the task (invariant 5).
+/// Two tasks pending on one scope each register their waker, then read the
+/// flag: the request is seen by each poll or wakes each task (invariant 5).
 #[test]
-fn request_vs_waker_registration() {
+fn request_vs_two_tasks_registering() {
     model(
         Cause::Interrupted,
         |scope| {
-            let flag = Arc::new(WakeFlag(AtomicBool::new(false)));
-            scope.register_waker(&Waker::from(Arc::clone(&flag)));
-            (scope.pending().is_some(), flag)
+            let flags = [(); 2].map(|()| Arc::new(WakeFlag(AtomicBool::new(false))));
+            let mut tasks = [TaskEntry::default(), TaskEntry::default()];
+            let mut polled = [false; 2];
+            for ((task, flag), polled) in tasks.iter_mut().zip(&flags).zip(&mut polled) {
+                task.register(scope, &Waker::from(Arc::clone(flag)));
+                *polled = scope.pending().is_some();
+            }
+            (polled, flags, tasks)
         },
-        |_, (polled, flag)| {
-            let woken = flag.0.load(SeqCst);
-            assert!(
-                polled || woken,
-                "the request was neither seen nor woke the task"
-            );
+        |scope, (polled, flags, mut tasks)| {
+            for ((polled, flag), task) in polled.iter().zip(&flags).zip(&mut tasks) {
+                assert!(
+                    *polled || flag.0.load(SeqCst),
+                    "the request was neither seen by a task nor woke it"
+                );
+                task.remove(scope);
+            }
         },
     );
+}
+
+/// A request that finds a critical section open leaves the waits alone;
+/// the close of the section wakes a wait that another thread started on
+/// the shared scope meanwhile (invariant 9).
+#[test]
+fn critical_exit_vs_request_wakes_a_shared_wait() {
+    model(
+        Cause::Interrupted,
+        |scope| {
+            scope.enter_critical();
+            let job = {
+                let scope = Arc::clone(scope);
+                thread::spawn(move || while park_in(&scope, thread::park).is_ok() {})
+            };
+            scope.exit_critical();
+            job.join().expect("the job panicked");
+        },
+        |scope, ()| assert!(scope.check().is_err(), "the request was lost"),
+    );
+}
+
+/// Callbacks take turns: dropping the guard of a callback that has not
+/// started does not wait for the one running, and the dropped one never
+/// starts (invariant 6).
+#[test]
+fn removing_a_callback_that_has_not_started_while_another_runs() {
+    let executions = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = Arc::clone(&executions);
+    loom::model(move || {
+        counted.fetch_add(1, SeqCst);
+        let scope = Scope::new_detached();
+        let released = Arc::new(AtomicBool::new(false));
+        let second_ran = Arc::new(AtomicBool::new(false));
+        // The first callback returns only once the owner has removed the
+        // second: had the second been marked running with the first, its
+        // removal would wait for it, and it for the first: a deadlock.
+        let first = {
+            let released = Arc::clone(&released);
+            scope.add_callback(Box::new(move || {
+                while !released.load(SeqCst) {
+                    thread::yield_now();
+                }
+            }))
+        };
+        let second = {
+            let ran = Arc::clone(&second_ran);
+            scope.add_callback(Box::new(move || ran.store(true, SeqCst)))
+        };
+        let requester = {
+            let scope = Arc::clone(&scope);
+            thread::spawn(move || scope.request(Cause::Interrupted))
+        };
+        scope.remove_callback(second.expect("registered before the request"));
+        released.store(true, SeqCst);
+        requester.join().expect("the requester panicked");
+        scope.remove_callback(first.expect("registered before the request"));
+        assert!(!second_ran.load(SeqCst), "a removed callback started");
+    });
+    assert!(executions.load(SeqCst) > 1);
+}
+
+/// A panicking callback does not stop the fan-out: the scope's other
+/// callback runs, its child is requested and the child's wait is woken;
+/// then the requester gets the panic (invariant 1 of `fanout.rs`).
+#[test]
+fn a_panicking_callback_does_not_stop_the_fan_out() {
+    let executions = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = Arc::clone(&executions);
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {})); // the panics are expected
+    loom::model(move || {
+        counted.fetch_add(1, SeqCst);
+        let parent = Scope::new_detached();
+        let child = Scope::new_detached();
+        parent.add_child(&child);
+        let ran = Arc::new(AtomicUsize::new(0));
+        let guards = [0, 1].map(|i| {
+            let ran = Arc::clone(&ran);
+            parent.add_callback(Box::new(move || {
+                ran.fetch_add(1, SeqCst);
+                assert!(i != 0, "the first callback panics");
+            }))
+        });
+        let requester = {
+            let parent = Arc::clone(&parent);
+            thread::spawn(move || {
+                std::panic::catch_unwind(|| parent.request(Cause::Interrupted)).is_err()
+            })
+        };
+        while park_in(&child, thread::park).is_ok() {}
+        assert!(requester.join().expect("joined"), "the panic was lost");
+        assert_eq!(ran.load(SeqCst), 2, "a callback did not run");
+        for id in guards.into_iter().flatten() {
+            parent.remove_callback(id);
+        }
+    });
+    std::panic::set_hook(hook);
+    assert!(executions.load(SeqCst) > 1);
 }
 
 /// A park wait starting as the request lands is woken or never blocks

@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use crate::current::current_arc;
 use crate::exit::ThreadExit;
+use crate::future::TaskEntry;
 use crate::scope::Scope;
 use crate::sync::Arc;
 
@@ -89,6 +90,7 @@ impl Checkpoint {
             checkpoint: self,
             future: future.into_future(),
             polled: false,
+            task: TaskEntry::default(),
         }
     }
 }
@@ -102,6 +104,8 @@ pub struct AwaitPoint<'a, F> {
     checkpoint: &'a Checkpoint,
     future: F,
     polled: bool,
+    /// Added on the first pending poll, so that a ready await takes no lock.
+    task: TaskEntry,
 }
 
 impl<F: Future> Future for AwaitPoint<'_, F> {
@@ -110,8 +114,8 @@ impl<F: Future> Future for AwaitPoint<'_, F> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `future` is structurally pinned: it is never moved out of
-        // `self` (no `Drop` impl, no by-value access); the other fields are
-        // not pinned.
+        // `self` (the `Drop` impl does not touch it, and there is no
+        // by-value access); the other fields are not pinned.
         let this = unsafe { self.get_unchecked_mut() };
         let scope = &this.checkpoint.scope;
         if !this.polled {
@@ -124,11 +128,17 @@ impl<F: Future> Future for AwaitPoint<'_, F> {
             return Poll::Ready(Ok(value)); // a completion wins
         }
         // Register before reading the flag (scope invariant 5).
-        scope.register_waker(cx.waker());
+        this.task.register(scope, cx.waker());
         match scope.pending() {
             Some(exit) => Poll::Ready(Err(exit)),
             None => Poll::Pending,
         }
+    }
+}
+
+impl<F> Drop for AwaitPoint<'_, F> {
+    fn drop(&mut self) {
+        self.task.remove(&self.checkpoint.scope);
     }
 }
 

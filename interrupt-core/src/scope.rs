@@ -31,19 +31,24 @@
 //!    requester itself). The requester, not the timer, does the first round
 //!    because waking a third thread would compete for the CPU with the wait
 //!    being woken.
-//! 5. A task's waker sits in `waker`, an `AtomicWaker`, so that the poll path
-//!    takes no lock. A poll registers its waker before it reads the flag; a
-//!    request wakes the slot after it sets the flag.
+//! 5. A task pending on a scope has a [`Wake::Task`] entry of its own, an
+//!    `AtomicWaker` added once under the lock, so that any number of tasks
+//!    share a scope and each later poll registers its waker without a lock.
+//!    A poll registers its waker before it reads the flag; a request wakes
+//!    every task entry after it sets the flag.
 //! 6. (Waits keep entries of their own kinds rather than boxed callbacks:
 //!    a wait then allocates nothing, its wake-up runs outside the lock
 //!    without a `Running` hand-off, and a condvar gets the confirmation of
-//!    invariant 4.) An `on_interrupt` callback is taken out of the list by the requester
-//!    that runs it, under the lock, and replaced by a `Running` entry until
-//!    it returns; so it runs exactly once, and the guard's `Drop` can tell
-//!    "never ran" (entry present: remove it), "running on another thread"
-//!    (wait for the entry to go) and "done" (no entry). Registering reads the
-//!    flag under the lock, so a request either finds the callback or the
-//!    registration finds the request and runs the callback itself.
+//!    invariant 4.) An `on_interrupt` callback is taken out of the list by
+//!    the requester that runs it, under the lock, when its turn comes, and
+//!    replaced by a `Running` entry until it returns; so it runs exactly
+//!    once, and the guard's `Drop` can tell "never ran" (entry present:
+//!    remove it, and it never starts), "running on another thread" (wait
+//!    for the entry to go) and "done" (no entry). The requester runs the
+//!    callbacks it found when it set the flag one at a time, each marked
+//!    only as it starts. Registering reads the flag under the lock, so a
+//!    request either finds the callback or the registration finds the
+//!    request and runs the callback itself.
 //! 7. A child is linked by a `Weak` in its parent's list, added under the
 //!    lock with the same flag check; a dropped child's entry is dead and is
 //!    pruned when the list grows.
@@ -56,8 +61,17 @@
 //!    re-sends at once. The thread removes its entry before it exits,
 //!    waiting out `notifying`, so a signal never goes to a thread that has
 //!    exited.
+//! 9. A request that finds a critical section open leaves the waits alone
+//!    (unpark, notify, signal and task entries: nothing is deliverable to
+//!    them); its children and callbacks are reached at once. The close of
+//!    the outermost section, seeing the request, wakes the waits. Both
+//!    decisions read the state word in one read-modify-write each, so in
+//!    its modification order exactly one of them sees "requested, no
+//!    section open" after the other and wakes. Waits register inside
+//!    critical sections too: the section that defers the request may be
+//!    another thread's, on a scope shared through `enter`.
 //!
-//! The loom models in `models.rs` run invariants 1 to 7 under every
+//! The loom models in `models.rs` run invariants 1 to 7 and 9 under every
 //! interleaving of a request with the operation each is about.
 //!
 //! Lock order: the callbacks' `CALLBACK_DONE` lock, then a scope's `waiters`
@@ -68,12 +82,10 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr::NonNull;
-use std::task::Waker;
 use std::time::Duration;
-#[cfg(not(loom))]
-use std::time::Instant;
 
 use crate::exit::{Cause, ThreadExit};
+use crate::fanout::Fanout;
 use crate::registry;
 use crate::sync::thread::{self, Thread, ThreadId};
 use crate::sync::{
@@ -105,8 +117,8 @@ pub(crate) const CONFIRM_WINDOW: Duration = Duration::from_micros(50);
 
 /// How a requester watches the waits it is confirming: this many yields,
 /// then a look every `CONFIRM_POLL`.
-const CONFIRM_YIELDS: u32 = 16;
-const CONFIRM_POLL: Duration = Duration::from_micros(10);
+pub(crate) const CONFIRM_YIELDS: u32 = 16;
+pub(crate) const CONFIRM_POLL: Duration = Duration::from_micros(10);
 
 /// Delays before the timer thread notifies a condvar wait again (invariant 4);
 /// the last one repeats.
@@ -162,8 +174,6 @@ pub(crate) struct Scope {
     id: u64,
     slot: usize,
     waiters: Mutex<Waiters>,
-    /// The waker of the task polled in this scope (invariant 5).
-    waker: AtomicWaker,
 }
 
 struct Waiters {
@@ -196,6 +206,20 @@ enum Wake {
     /// A thread in signal mode, sent its signal (invariant 8).
     #[cfg(target_os = "linux")]
     Signal(ThreadSignal),
+    /// A task pending on this scope: its latest waker (invariant 5).
+    Task(Arc<AtomicWaker>),
+}
+
+/// Which of a scope's entries a request wakes ([`Scope::wake`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Everything: waits, children and callbacks.
+    All,
+    /// Waits only: at the close of the outermost critical section, after a
+    /// request that left them alone (invariant 9).
+    Waits,
+    /// Children and callbacks: a request while a critical section is open.
+    Others,
 }
 
 /// What a requester does outside the lock, with `notifying` raised
@@ -263,7 +287,6 @@ impl Scope {
                 next_id: 0,
                 entries: Vec::new(),
             }),
-            waker: AtomicWaker::new(),
         }
     }
 
@@ -326,6 +349,13 @@ impl Scope {
         self.state.load(Ordering::Acquire) & REQUESTED != 0
     }
 
+    /// How many condvar waits have left (invariant 4), for a requester
+    /// confirming a wake-up without taking the lock.
+    pub(crate) fn departures(&self) -> u32 {
+        // Acquire: pairs with the release in `deregister`.
+        self.departures.load(Ordering::Acquire)
+    }
+
     /// Is a critical section open on this scope?
     pub(crate) fn in_critical(&self) -> bool {
         // Relaxed: the depth is only changed by code running with this scope
@@ -340,39 +370,29 @@ impl Scope {
         self.notifying.load(Ordering::Acquire)
     }
 
-    /// Requests an interrupt with `cause` and wakes the scope's waits.
+    /// Requests an interrupt with `cause` and wakes the scope's waits; then
+    /// passes on the first panic of a callback the request ran.
     /// Returns `false` when a request was already pending (its cause stays).
     pub(crate) fn request(self: &Arc<Self>, cause: Cause) -> bool {
-        let mut notified = Notified::default();
-        let set = self.request_into(cause, &mut notified);
-        notified.confirm();
+        let mut fanout = Fanout::default();
+        let set = fanout.request(self, cause);
+        fanout.finish_and_resume();
         set
     }
 
-    /// [`Scope::request`], leaving the condvar waits it notified in
-    /// `notified` for the caller to [confirm](Notified::confirm), so that
-    /// many requests can be confirmed together.
-    pub(crate) fn request_into(self: &Arc<Self>, cause: Cause, notified: &mut Notified) -> bool {
+    /// Sets the flag and the cause if no request is pending; `Some` with
+    /// whether a critical section was open then, `None` when a request was
+    /// already pending. For [`Fanout::request`], which then wakes the scope.
+    pub(crate) fn set_requested(&self, cause: Cause) -> Option<bool> {
         let bits = REQUESTED | encode_cause(cause);
         // AcqRel: release publishes the requester's earlier writes to the
         // interrupted code; acquire orders the wake-up after the flag.
-        let set = self
-            .state
+        self.state
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
                 (state & REQUESTED == 0).then_some(state | bits)
             })
-            .is_ok();
-        if set {
-            self.wake_all(notified);
-            self.waker.wake();
-        }
-        set
-    }
-
-    /// Makes a request wake `waker`'s task (invariant 5). Register before
-    /// reading the flag.
-    pub(crate) fn register_waker(&self, waker: &Waker) {
-        self.waker.register(waker);
+            .ok()
+            .map(|previous| previous & DEPTH_MASK != 0)
     }
 
     /// Resets a pending request and returns it.
@@ -393,39 +413,49 @@ impl Scope {
         debug_assert_ne!(previous & DEPTH_MASK, DEPTH_MASK, "critical depth overflow");
     }
 
-    pub(crate) fn exit_critical(&self) {
-        // Relaxed: see `in_critical`.
+    /// Closes a critical section. Closing the outermost one with a request
+    /// pending wakes the scope's waits, which the request left alone
+    /// (invariant 9).
+    pub(crate) fn exit_critical(self: &Arc<Self>) {
+        // Relaxed: the decision needs only the modification order of the
+        // state word, which this read-modify-write and the request's share
+        // (invariant 9); the wake-up's own ordering comes from the lock.
         let previous = self.state.fetch_sub(DEPTH_ONE, Ordering::Relaxed);
         debug_assert_ne!(previous & DEPTH_MASK, 0, "critical depth underflow");
+        if previous & DEPTH_MASK == DEPTH_ONE && previous & REQUESTED != 0 {
+            let mut fanout = Fanout::default();
+            self.wake(&mut fanout, Reach::Waits);
+            fanout.finish_and_resume();
+        }
     }
 
-    fn wake_all(self: &Arc<Self>, notified: &mut Notified) {
-        // Unparks, notifications and callbacks happen after the lock is
-        // released, so a woken wait never finds the lock taken when it
-        // deregisters, and no user code runs under the lock.
+    /// Wakes what `reach` says of the scope's entries, for a request that
+    /// has set the flag: waits are unparked, notified, signalled or woken
+    /// outside the lock; children go to the fan-out's list; callbacks run
+    /// one at a time (invariant 6). No user code runs under the lock, and a
+    /// woken wait never finds the lock taken when it deregisters.
+    pub(crate) fn wake(self: &Arc<Self>, fanout: &mut Fanout, reach: Reach) {
+        let waits = reach != Reach::Others;
+        let others = reach != Reach::Waits;
         let mut unpark = Vec::new();
         let mut notify = Vec::new();
-        let mut children = Vec::new();
+        let mut tasks = Vec::new();
         let mut callbacks = Vec::new();
         #[cfg(target_os = "linux")]
         let mut signals = Vec::new();
-        let mut waiters = lock(&self.waiters);
-        let mut me = None;
-        for (id, wake) in &mut waiters.entries {
+        let waiters = lock(&self.waiters);
+        for (id, wake) in &waiters.entries {
             match wake {
-                Wake::Unpark(thread) => unpark.push(thread.clone()),
-                Wake::Notify(condvar) => notify.push((*id, *condvar)),
-                Wake::Child(child) => children.push(child.clone()),
-                Wake::Callback(_) => {
-                    // Invariant 6: this requester runs it.
-                    let me = *me.get_or_insert_with(|| thread::current().id());
-                    if let Wake::Callback(callback) = std::mem::replace(wake, Wake::Running(me)) {
-                        callbacks.push((*id, callback));
-                    }
-                }
-                Wake::Running(_) => {}
+                Wake::Unpark(thread) if waits => unpark.push(thread.clone()),
+                Wake::Notify(condvar) if waits => notify.push((*id, *condvar)),
+                Wake::Task(waker) if waits => tasks.push(Arc::clone(waker)),
                 #[cfg(target_os = "linux")]
-                Wake::Signal(thread) => signals.push((*id, *thread)),
+                Wake::Signal(thread) if waits => signals.push((*id, *thread)),
+                Wake::Child(child) if others => fanout.add_child(child.clone()),
+                // Only these: a callback registered after a `clear` belongs
+                // to the next request.
+                Wake::Callback(_) if others => callbacks.push(*id),
+                _ => {}
             }
         }
         // Taken before the notifications, so that a wait leaving right after
@@ -443,32 +473,42 @@ impl Scope {
         for thread in unpark {
             thread.unpark();
         }
-        notified.waits.extend(
-            notify
-                .into_iter()
-                .map(|(id, _)| (Arc::clone(self), id, departures)),
-        );
-        for child in children.iter().filter_map(Weak::upgrade) {
-            child.request_into(Cause::Parent, notified);
+        for task in tasks {
+            task.wake();
         }
-        self.run_callbacks(callbacks);
-    }
-
-    /// Runs taken callbacks one by one, removing each one's `Running` entry
-    /// when it returns. A panic is passed on after all of them have run.
-    fn run_callbacks(&self, callbacks: Vec<(u64, Callback)>) {
-        let mut panic = None;
-        for (id, callback) in callbacks {
-            let outcome = panic::catch_unwind(AssertUnwindSafe(callback));
-            self.deregister(id);
-            callback_done();
-            if let Err(payload) = outcome {
-                panic.get_or_insert(payload);
+        for (id, _) in notify {
+            fanout.notified(Arc::clone(self), id, departures);
+        }
+        for id in callbacks {
+            if let Some(callback) = self.take_callback(id) {
+                let outcome = panic::catch_unwind(AssertUnwindSafe(callback));
+                self.deregister(id);
+                callback_done();
+                if let Err(payload) = outcome {
+                    fanout.panicked(payload);
+                }
             }
         }
-        if let Some(payload) = panic {
-            panic::resume_unwind(payload);
+    }
+
+    /// Takes callback `id` to run it, marking its entry `Running` on this
+    /// thread; `None` if its guard removed it meanwhile (invariant 6).
+    fn take_callback(&self, id: u64) -> Option<Callback> {
+        let mut waiters = lock(&self.waiters);
+        let (_, wake) = waiters.entries.iter_mut().find(|(entry, _)| *entry == id)?;
+        if !matches!(wake, Wake::Callback(_)) {
+            return None;
         }
+        match std::mem::replace(wake, Wake::Running(thread::current().id())) {
+            Wake::Callback(callback) => Some(callback),
+            _ => None,
+        }
+    }
+
+    /// Makes a request wake the task whose waker `waker` holds
+    /// (invariant 5); returns the entry's id, for [`Scope::deregister`].
+    pub(crate) fn add_task(&self, waker: Arc<AtomicWaker>) -> u64 {
+        self.register(Wake::Task(waker))
     }
 
     /// Registers `callback` to run once when the scope is requested; runs it
@@ -569,7 +609,7 @@ impl Scope {
     }
 
     /// Is entry `id` still registered?
-    fn has_entry(&self, id: u64) -> bool {
+    pub(crate) fn has_entry(&self, id: u64) -> bool {
         lock(&self.waiters)
             .entries
             .iter()
@@ -603,7 +643,7 @@ impl Scope {
 
     /// Notifies the condvar of entry `id` again, or signals its thread again
     /// while a request is pending; `false` once there is nothing to do.
-    fn renotify(&self, id: u64) -> bool {
+    pub(crate) fn renotify(&self, id: u64) -> bool {
         let waiters = lock(&self.waiters);
         let action = waiters.entries.iter().find_map(|(entry, wake)| match wake {
             Wake::Notify(condvar) if *entry == id => Some(Outside::Notify(*condvar)),
@@ -621,7 +661,9 @@ impl Scope {
         lock(&self.waiters).push(wake)
     }
 
-    fn deregister(&self, id: u64) {
+    /// Removes entry `id`, waiting out a notification or signal in flight
+    /// to it (invariants 3 and 8).
+    pub(crate) fn deregister(&self, id: u64) {
         let mut waiters = lock(&self.waiters);
         let Some(index) = waiters.entries.iter().position(|(entry, _)| *entry == id) else {
             return;
@@ -647,19 +689,19 @@ impl Scope {
         }
     }
 
-    /// Starts an interruptible wait on the calling thread: unless a critical
-    /// section is open, registers how a request wakes it (notify `condvar`,
-    /// or unpark the thread when `None`) until the guard is dropped; then
-    /// delivers a request that is already pending (invariant 2).
+    /// Starts an interruptible wait on the calling thread: registers how a
+    /// request wakes it (notify `condvar`, or unpark the thread when `None`)
+    /// until the guard is dropped; then delivers a request that is already
+    /// pending (invariant 2).
     ///
-    /// `Ok(None)` means a critical section is open: the wait is a plain one.
+    /// Inside a critical section the wait is registered too: nothing is
+    /// deliverable then, and a request leaves it alone, but the close of
+    /// the outermost section wakes it (invariant 9), which matters when the
+    /// section was opened on another thread that shares the scope.
     pub(crate) fn start_wait<'a>(
         &'a self,
         condvar: Option<&'a Condvar>,
-    ) -> Result<Option<Registration<'a>>, ThreadExit> {
-        if self.in_critical() {
-            return Ok(None);
-        }
+    ) -> Result<Registration<'a>, ThreadExit> {
         let wake = match condvar {
             Some(condvar) => Wake::Notify(CondvarRef(NonNull::from(condvar))),
             None => Wake::Unpark(thread::current()),
@@ -671,7 +713,7 @@ impl Scope {
         };
         match self.pending() {
             Some(exit) => Err(exit),
-            None => Ok(Some(registration)),
+            None => Ok(registration),
         }
     }
 }
@@ -692,63 +734,8 @@ fn callback_done() {
     CALLBACK_DONE.1.notify_all();
 }
 
-/// Condvar waits that a request notified, to be confirmed (invariant 4).
-#[derive(Default)]
-pub(crate) struct Notified {
-    /// Each wait's scope, entry, and the scope's departure count taken
-    /// before the notification.
-    waits: Vec<(Arc<Scope>, u64, u32)>,
-}
-
-impl Notified {
-    /// Watches the notified waits for up to [`CONFIRM_WINDOW`]; notifies
-    /// those still registered once more and leaves them to the timer.
-    pub(crate) fn confirm(mut self) {
-        if self.waits.is_empty() {
-            return;
-        }
-        #[cfg(not(loom))]
-        let deadline = Instant::now() + CONFIRM_WINDOW;
-        let mut polls = 0;
-        loop {
-            // The lock is taken only once a wait of the scope has left, so
-            // a woken wait does not find it taken by this loop.
-            self.waits.retain_mut(|(scope, id, seen)| {
-                let departures = scope.departures.load(Ordering::Acquire);
-                if departures == *seen {
-                    return true;
-                }
-                *seen = departures;
-                scope.has_entry(*id)
-            });
-            #[cfg(not(loom))]
-            let over = Instant::now() >= deadline;
-            // loom has no clock: a model watches for two looks.
-            #[cfg(loom)]
-            let over = polls == 2;
-            if self.waits.is_empty() || over {
-                break;
-            }
-            // A few yields catch the usual quick wake-up; then sleep, as a
-            // requester that keeps yielding can keep the woken wait off the
-            // core it was woken onto.
-            if polls < CONFIRM_YIELDS {
-                polls += 1;
-                thread::yield_now();
-            } else {
-                std::thread::sleep(CONFIRM_POLL);
-            }
-        }
-        for (scope, id, _) in self.waits {
-            if scope.renotify(id) {
-                renotify_later(Arc::downgrade(&scope), id, 0);
-            }
-        }
-    }
-}
-
 #[cfg(not(loom))]
-fn renotify_later(scope: Weak<Scope>, id: u64, attempt: usize) {
+pub(crate) fn renotify_later(scope: Weak<Scope>, id: u64, attempt: usize) {
     let delay = RENOTIFY_DELAYS[attempt.min(RENOTIFY_DELAYS.len() - 1)];
     timer::schedule(
         delay,
@@ -769,7 +756,7 @@ fn renotify_later(scope: Weak<Scope>, id: u64, attempt: usize) {
     clippy::needless_pass_by_value,
     reason = "the signature of the timer's version"
 )]
-fn renotify_later(scope: Weak<Scope>, id: u64, _attempt: usize) {
+pub(crate) fn renotify_later(scope: Weak<Scope>, id: u64, _attempt: usize) {
     if let Some(scope) = scope.upgrade() {
         while scope.renotify(id) {
             thread::yield_now();
@@ -874,8 +861,12 @@ mod tests {
         scope.request(Cause::Interrupted);
         assert!(scope.start_wait(None).is_err());
         assert!(lock(&scope.waiters).entries.is_empty());
+        // Inside a critical section the wait registers, and nothing is
+        // delivered to it.
         scope.enter_critical();
-        assert!(scope.start_wait(None).unwrap().is_none());
+        let wait = scope.start_wait(None).unwrap();
+        assert_eq!(lock(&scope.waiters).entries.len(), 1);
+        drop(wait);
         scope.exit_critical();
     }
 

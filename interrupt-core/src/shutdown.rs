@@ -17,7 +17,8 @@ use std::fmt;
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
-use crate::handle::interrupt_all;
+use crate::exit::Cause;
+use crate::handle::interrupt_all_with;
 use crate::scope::Scope;
 use crate::sync::{Arc, Condvar, Mutex, Ordering, PoisonError, Weak, global, lock};
 
@@ -116,6 +117,12 @@ impl ThreadRecord {
 /// Threads made with `std::thread::spawn` are interrupted but not waited
 /// for (there is no handle to them here).
 ///
+/// # Panics
+///
+/// With the first panic of an [`on_interrupt`](crate::InterruptHandle::on_interrupt)
+/// callback that the requests ran, after every scope has been requested and
+/// the threads have been waited for, as without the panic.
+///
 /// # Examples
 ///
 /// ```
@@ -145,7 +152,9 @@ pub fn shutdown(grace: Duration) -> ShutdownReport {
         .cloned()
         .collect();
     let asked = Instant::now();
-    interrupt_all();
+    // A panicking callback does not stop the requests (fan-out invariant
+    // 1); its panic is passed on once the threads have been waited for.
+    let panic = interrupt_all_with(Cause::All);
     // `None`: a grace too long to represent waits for as long as it takes.
     let deadline = asked.checked_add(grace);
     let stragglers = records
@@ -160,6 +169,9 @@ pub fn shutdown(grace: Duration) -> ShutdownReport {
             requested_for: asked.elapsed(),
         })
         .collect();
+    if let Some(payload) = panic {
+        std::panic::resume_unwind(payload);
+    }
     ShutdownReport {
         threads: records.len(),
         grace,

@@ -17,6 +17,7 @@
 
 use std::fmt;
 use std::io;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::OnceLock;
 use std::thread;
 
@@ -285,9 +286,13 @@ impl Installation {
                 for signal in stream.forever() {
                     // SeqCst: the handler's load of `armed` is SeqCst too.
                     if !armed.swap(true, Ordering::SeqCst) {
-                        interrupt_all_with(Cause::Signal(signal));
+                        // Every scope is requested even if a callback
+                        // panics; the panic hook has reported the panic,
+                        // and this thread must live on for the next signal.
+                        drop(interrupt_all_with(Cause::Signal(signal)));
                     } else if let SecondSignal::Run(action) = &second {
-                        action(signal);
+                        // Likewise for a panicking action.
+                        drop(panic::catch_unwind(AssertUnwindSafe(|| action(signal))));
                     }
                 }
             })?;

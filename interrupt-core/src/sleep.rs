@@ -39,11 +39,10 @@ use crate::exit::ThreadExit;
 /// ```
 pub fn sleep(dur: Duration) -> Result<(), ThreadExit> {
     with_current(|scope| {
-        let Some(_wake) = scope.start_wait(None)? else {
-            // A critical section is open: nothing can end the sleep early.
-            thread::sleep(dur);
-            return Ok(());
-        };
+        // Inside a critical section nothing is deliverable, so the loop
+        // sleeps to the deadline, unless the outermost section closes first
+        // on another thread sharing the scope.
+        let _wake = scope.start_wait(None)?;
         // `None`: too far ahead to represent; sleep until interrupted.
         let deadline = Instant::now().checked_add(dur);
         // Whether a park returned before the deadline: that may have used up

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::thread::ThreadId;
 
-use common::{STOP_BOUND, join_within};
+use common::{STOP_BOUND, join_within, wait_forever};
 use gracefully::{Cause, FutureExt, InterruptHandle, ThreadExit, critical, interruptible};
 
 fn multi_thread_runtime() -> tokio::runtime::Runtime {
@@ -33,12 +33,6 @@ fn finish<T: Send + 'static>(
         .block_on(async { tokio::time::timeout(STOP_BOUND, task).await })
         .expect("the task did not stop in time")
         .expect("the task panicked")
-}
-
-#[interruptible]
-async fn wait_forever() -> Result<(), ThreadExit> {
-    std::future::pending::<()>().await;
-    Ok(())
 }
 
 #[test]
@@ -393,4 +387,73 @@ fn async_methods_in_impl_blocks_and_trait_impls_are_interruptible() {
     std::thread::sleep(std::time::Duration::from_millis(20));
     handle.interrupt();
     assert!(finish(&runtime, task).is_err());
+}
+
+#[test]
+fn every_task_sharing_one_handle_is_woken_on_tokio() {
+    let runtime = multi_thread_runtime();
+    let handle = InterruptHandle::new();
+    let tasks: Vec<_> = (0..4)
+        .map(|_| runtime.spawn(wait_forever().with_interrupt(handle.clone())))
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(50)); // all pending
+    handle.interrupt();
+    for task in tasks {
+        assert!(finish(&runtime, task).is_err());
+    }
+}
+
+#[test]
+fn every_task_sharing_one_handle_is_woken_on_a_futures_local_pool() {
+    use futures::task::LocalSpawnExt;
+    let handle = InterruptHandle::new();
+    let requester = {
+        let handle = handle.clone();
+        gracefully::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50)); // all pending
+            handle.interrupt();
+        })
+    };
+    let worker = gracefully::spawn(move || {
+        // Tasks of their own, each with its own waker.
+        let mut pool = futures::executor::LocalPool::new();
+        let tasks: Vec<_> = (0..4)
+            .map(|_| {
+                pool.spawner()
+                    .spawn_local_with_handle(wait_forever().with_interrupt(handle.clone()))
+                    .unwrap()
+            })
+            .collect();
+        pool.run_until(futures::future::join_all(tasks))
+    });
+    let results = join_within(worker, "the tasks").unwrap();
+    join_within(requester, "the requester").unwrap();
+    assert!(results.iter().all(Result::is_err), "{results:?}");
+}
+
+#[test]
+fn interruptible_tasks_without_a_scope_of_their_own_all_stop_with_their_worker_threads() {
+    // Tasks spawned as they are, in the scope of the worker thread that
+    // first polls them: interrupting the workers' scopes stops every task.
+    let runtime = multi_thread_runtime();
+    let (scopes, seen) = std::sync::mpsc::channel();
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let scopes = scopes.clone();
+            runtime.spawn(async move {
+                scopes.send(gracefully::current()).unwrap();
+                wait_forever().await
+            })
+        })
+        .collect();
+    let workers: Vec<InterruptHandle> = (0..10)
+        .map(|_| seen.recv_timeout(STOP_BOUND).unwrap())
+        .collect::<Vec<_>>();
+    std::thread::sleep(std::time::Duration::from_millis(50)); // all pending
+    for worker in &workers {
+        worker.interrupt();
+    }
+    for task in tasks {
+        assert!(finish(&runtime, task).is_err());
+    }
 }

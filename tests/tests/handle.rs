@@ -155,3 +155,85 @@ fn join_interruptible_returns_the_value_or_gives_the_handle_back() {
     slow.interrupt();
     assert!(join_within(slow, "sleeper").unwrap().is_err());
 }
+
+#[test]
+fn dropping_the_guard_of_a_callback_that_has_not_started_does_not_wait_for_another() {
+    // The first callback returns only once the guard of the second has
+    // been dropped: that drop must not wait for the first to return.
+    let handle = InterruptHandle::new();
+    let (second_dropped, wait_for_drop) = std::sync::mpsc::channel::<()>();
+    let _first = handle.on_interrupt(move || {
+        wait_for_drop
+            .recv_timeout(common::STOP_BOUND)
+            .expect("the second guard's drop waited for this callback");
+    });
+    let second_ran = Arc::new(AtomicU32::new(0));
+    let second = {
+        let ran = Arc::clone(&second_ran);
+        handle.on_interrupt(move || {
+            ran.fetch_add(1, Ordering::SeqCst);
+        })
+    };
+    let requester = {
+        let handle = handle.clone();
+        gracefully::spawn(move || handle.interrupt())
+    };
+    // Let the requester reach the first callback (it would also pass if it
+    // had not: the second is then simply removed first).
+    std::thread::sleep(Duration::from_millis(20));
+    drop(second);
+    second_dropped.send(()).unwrap();
+    join_within(requester, "the requester").unwrap();
+    assert_eq!(
+        second_ran.load(Ordering::SeqCst),
+        0,
+        "a dropped callback ran"
+    );
+}
+
+#[test]
+fn a_callback_that_drops_a_siblings_guard_keeps_the_sibling_from_starting() {
+    let handle = InterruptHandle::new();
+    let sibling_ran = Arc::new(AtomicU32::new(0));
+    let sibling: Arc<std::sync::Mutex<Option<gracefully::OnInterrupt>>> = Arc::default();
+    let _first = {
+        let sibling = Arc::clone(&sibling);
+        handle.on_interrupt(move || drop(sibling.lock().unwrap().take()))
+    };
+    let guard = {
+        let ran = Arc::clone(&sibling_ran);
+        handle.on_interrupt(move || {
+            ran.fetch_add(1, Ordering::SeqCst);
+        })
+    };
+    *sibling.lock().unwrap() = Some(guard);
+    handle.interrupt();
+    assert_eq!(
+        sibling_ran.load(Ordering::SeqCst),
+        0,
+        "the dropped sibling ran"
+    );
+}
+
+#[test]
+fn a_deep_chain_of_children_is_requested_without_overflowing_the_stack() {
+    let root = InterruptHandle::new();
+    let leaf = gracefully::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let mut chain = vec![root.clone()];
+            for _ in 0..10_000 {
+                let child = chain.last().unwrap().child();
+                chain.push(child);
+            }
+            root.interrupt();
+            let leaf = chain.last().unwrap();
+            (
+                leaf.is_interrupted(),
+                chain.iter().all(InterruptHandle::is_interrupted),
+            )
+        })
+        .unwrap();
+    let (leaf, all) = join_within(leaf, "the requester").unwrap();
+    assert!(leaf && all, "the request did not reach the whole chain");
+}

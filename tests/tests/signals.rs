@@ -3,35 +3,27 @@
 
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::time::{Duration, Instant};
+mod common;
 
+use std::time::Duration;
+
+use common::scenario::{Scenario, say, scenario_name};
 use gracefully::ThreadExit;
-
-const SCENARIO: &str = "INTERRUPT_SIGNALS_SCENARIO";
-const BOUND: Duration = Duration::from_secs(20);
 
 /// The child's side: does nothing unless started by one of the tests below.
 #[test]
 fn scenario() {
-    let Ok(name) = std::env::var(SCENARIO) else {
+    let Some(name) = scenario_name() else {
         return;
     };
     let status = match name.as_str() {
         "workers" => workers(),
         "stuck" => stuck(),
         "chained" => chained(),
+        "panicking_callback" => panicking_callback(),
         other => panic!("unknown scenario {other}"),
     };
     std::process::exit(status);
-}
-
-fn say(line: &str) {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{line}").unwrap();
-    out.flush().unwrap();
 }
 
 /// Three workers sleep until a signal; each reports its cause.
@@ -75,6 +67,27 @@ fn chained() -> i32 {
     0
 }
 
+/// A scope whose callback panics: the signal thread requests every scope
+/// all the same, and lives on to handle the second signal.
+fn panicking_callback() -> i32 {
+    std::panic::set_hook(Box::new(|_| {})); // the panic is the point
+    let _signals = gracefully::signals::Signals::new()
+        .on_second(gracefully::signals::SecondSignal::Run(Box::new(|signal| {
+            say(&format!("second signal: {signal}"));
+        })))
+        .install()
+        .unwrap();
+    let bad = gracefully::InterruptHandle::new();
+    let _guard = bad.on_interrupt(|| panic!("the callback panics"));
+    let worker = gracefully::spawn(|| gracefully::sleep(Duration::from_mins(1)));
+    say("ready");
+    let exit = worker.join().unwrap().unwrap_err();
+    say(&format!("worker: {:?}", exit.cause()));
+    // Ended by the second signal's action, which the parent waits for.
+    std::thread::sleep(Duration::from_mins(1));
+    1
+}
+
 /// A worker that ignores requests keeps the shutdown waiting.
 fn stuck() -> i32 {
     let _signals = gracefully::signals::install().unwrap();
@@ -85,86 +98,6 @@ fn stuck() -> i32 {
     let report = gracefully::shutdown(Duration::from_mins(1));
     say(&report.to_string());
     0
-}
-
-/// A child running `scenario`, optionally under `nohup`, and its output.
-struct Scenario {
-    child: Child,
-    lines: Receiver<String>,
-}
-
-impl Scenario {
-    fn start(name: &str, nohup: bool) -> Self {
-        let exe = std::env::current_exe().unwrap();
-        let mut command = if nohup {
-            let mut command = Command::new("nohup");
-            command.arg(exe);
-            command
-        } else {
-            Command::new(exe)
-        };
-        let mut child = command
-            .args(["scenario", "--exact", "--nocapture", "--test-threads=1"])
-            .env(SCENARIO, name)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                if tx.send(line.unwrap()).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut scenario = Self { child, lines };
-        scenario.expect("ready");
-        scenario
-    }
-
-    /// Waits for a line that starts with `prefix`; returns it.
-    fn expect(&mut self, prefix: &str) -> String {
-        let deadline = Instant::now() + BOUND;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                // The harness prints `test scenario ... ` without a newline.
-                Ok(line)
-                    if line
-                        .trim_start_matches("test scenario ... ")
-                        .starts_with(prefix) =>
-                {
-                    return line.trim_start_matches("test scenario ... ").to_owned();
-                }
-                Ok(_) => {}
-                Err(error) => panic!("no line starting with {prefix:?} within {BOUND:?}: {error}"),
-            }
-        }
-    }
-
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .args([&format!("-{signal}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    fn wait(mut self) -> (ExitStatus, Vec<String>) {
-        let deadline = Instant::now() + BOUND;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return (status, self.lines.try_iter().collect());
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("the child did not exit within {BOUND:?}");
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
 }
 
 #[test]
@@ -225,4 +158,15 @@ fn handlers_of_other_code_keep_running_and_installing_twice_is_harmless() {
         "other handler ran: true"
     );
     assert_eq!(child.wait().0.code(), Some(0));
+}
+
+#[test]
+fn the_signal_thread_survives_a_panicking_callback_and_handles_the_next_signal() {
+    let mut child = Scenario::start("panicking_callback", false);
+    child.signal("TERM");
+    assert_eq!(child.expect("worker: "), "worker: Signal(15)");
+    child.signal("TERM");
+    assert_eq!(child.expect("second signal: "), "second signal: 15");
+    child.signal("KILL");
+    let _ = child.wait();
 }

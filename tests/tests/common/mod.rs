@@ -4,7 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use gracefully::{JoinError, JoinHandle};
+use gracefully::{JoinError, JoinHandle, ThreadExit, interruptible};
+
+#[cfg(unix)]
+pub mod scenario;
 
 /// How long a thread may take to stop before a test calls it stuck. Generous
 /// on purpose: the runtime wakes a thread in microseconds, and the bound is
@@ -55,4 +58,12 @@ impl Rng {
             std::hint::spin_loop();
         }
     }
+}
+
+/// A task that waits for ever, but for a request: its await is an
+/// interruption point.
+#[interruptible]
+pub async fn wait_forever() -> Result<(), ThreadExit> {
+    std::future::pending::<()>().await;
+    Ok(())
 }

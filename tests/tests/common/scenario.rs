@@ -1,0 +1,106 @@
+//! A test binary that starts itself again as a child running one
+//! scenario: for what reaches the whole process (signals, `shutdown`,
+//! `interrupt_all`), so that no other test's threads are in the way.
+//!
+//! The binary's `scenario` test is the child's side: it calls
+//! [`scenario_name`] and, when it is set, runs that scenario and exits.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+const SCENARIO: &str = "GRACEFULLY_TEST_SCENARIO";
+const BOUND: Duration = Duration::from_secs(20);
+
+/// The scenario this process is to run, if it is such a child.
+pub fn scenario_name() -> Option<String> {
+    std::env::var(SCENARIO).ok()
+}
+
+/// Writes a line for the parent, at once.
+pub fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").unwrap();
+    out.flush().unwrap();
+}
+
+/// A child running `scenario`, optionally under `nohup`, and its output.
+pub struct Scenario {
+    pub child: Child,
+    lines: Receiver<String>,
+}
+
+impl Scenario {
+    pub fn start(name: &str, nohup: bool) -> Self {
+        let exe = std::env::current_exe().unwrap();
+        let mut command = if nohup {
+            let mut command = Command::new("nohup");
+            command.arg(exe);
+            command
+        } else {
+            Command::new(exe)
+        };
+        let mut child = command
+            .args(["scenario", "--exact", "--nocapture", "--test-threads=1"])
+            .env(SCENARIO, name)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if tx.send(line.unwrap()).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut scenario = Self { child, lines };
+        scenario.expect("ready");
+        scenario
+    }
+
+    /// Waits for a line that starts with `prefix`; returns it.
+    pub fn expect(&mut self, prefix: &str) -> String {
+        let deadline = Instant::now() + BOUND;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                // The harness prints `test scenario ... ` without a newline.
+                Ok(line)
+                    if line
+                        .trim_start_matches("test scenario ... ")
+                        .starts_with(prefix) =>
+                {
+                    return line.trim_start_matches("test scenario ... ").to_owned();
+                }
+                Ok(_) => {}
+                Err(error) => panic!("no line starting with {prefix:?} within {BOUND:?}: {error}"),
+            }
+        }
+    }
+
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    pub fn wait(mut self) -> (ExitStatus, Vec<String>) {
+        let deadline = Instant::now() + BOUND;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (status, self.lines.try_iter().collect());
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the child did not exit within {BOUND:?}");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
