@@ -161,8 +161,11 @@ fn receive<T>(receiver: &Receiver<T>, timeout: Option<Duration>) -> Result<T, Re
                 None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
             };
         }
-        let (sender, signal) =
-            SIGNAL.with(|cell| cell.get_or_init(|| crossbeam_channel::bounded(1)).clone());
+        // While the thread exits, once its own channel is gone, a channel
+        // of this call's own does the same.
+        let (sender, signal) = SIGNAL
+            .try_with(|cell| cell.get_or_init(|| crossbeam_channel::bounded(1)).clone())
+            .unwrap_or_else(|_| crossbeam_channel::bounded(1));
         // A token left by an earlier request whose receive took a message.
         while signal.try_recv().is_ok() {}
         // A full signal channel already holds a token: nothing to add.

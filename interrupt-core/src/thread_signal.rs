@@ -133,9 +133,14 @@ thread_local! {
 /// The signal is `SIGRTMAX - 3`; handlers that other code installs for it
 /// are chained through `signal-hook-registry`, not replaced.
 ///
+/// Called while the thread is exiting (from a thread-local destructor),
+/// once the thread's own state is gone: turning signal mode off does
+/// nothing (it is off already), and turning it on is an error.
+///
 /// # Errors
 ///
-/// The operating system's error if the handler cannot be installed.
+/// The operating system's error if the handler cannot be installed; an
+/// error of kind `Other` when turning it on while the thread is exiting.
 ///
 /// # Examples
 ///
@@ -158,11 +163,16 @@ thread_local! {
 /// ```
 pub fn signal_on_interrupt(enable: bool) -> io::Result<()> {
     if !enable {
-        MODE.with_borrow_mut(Option::take); // drops the entry
+        // Once `MODE` is destroyed its entry has been dropped already.
+        let _ = MODE.try_with(|mode| mode.borrow_mut().take()); // drops the entry
         set_active(false);
         return Ok(());
     }
-    if MODE.with_borrow(Option::is_some) {
+    let exiting = || io::Error::other("signal mode cannot be turned on: the thread is exiting");
+    if MODE
+        .try_with(|mode| mode.borrow().is_some())
+        .map_err(|_| exiting())?
+    {
         return Ok(());
     }
     let signal = install()?;
@@ -170,18 +180,25 @@ pub fn signal_on_interrupt(enable: bool) -> io::Result<()> {
     // SAFETY: `pthread_self` has no preconditions.
     let thread = unsafe { libc::pthread_self() };
     let entry = scope.add_signal(ThreadSignal { thread, signal });
-    MODE.with_borrow_mut(|mode| *mode = Some(Mode { scope, entry }));
+    let mode = Mode { scope, entry };
+    // On failure the closure, and `mode` with it, is dropped: its drop
+    // removes the entry again.
+    MODE.try_with(move |slot| *slot.borrow_mut() = Some(mode))
+        .map_err(|_| exiting())?;
     set_active(true);
     Ok(())
 }
 
-/// Turns signal mode's mask on or off to match the open sections.
+/// Turns signal mode's mask on or off to match the open sections; nothing
+/// once the thread's state is gone.
 fn set_active(active: bool) {
-    let (was, depth) = STATE.get();
-    STATE.set((active, depth));
-    if depth > 0 && was != active {
-        mask(active);
-    }
+    let _ = STATE.try_with(|state| {
+        let (was, depth) = state.get();
+        state.set((active, depth));
+        if depth > 0 && was != active {
+            mask(active);
+        }
+    });
 }
 
 /// A critical section of the thread's own opens (invariant 3).

@@ -119,3 +119,31 @@ fn recv_is_woken_by_a_request_at_any_moment() {
         drop(tx);
     }
 }
+
+#[test]
+fn recv_timeout_in_a_thread_local_destructor_behaves_as_a_plain_receive() {
+    struct ReceiveOnDrop(crossbeam_channel::Receiver<u32>);
+    impl Drop for ReceiveOnDrop {
+        fn drop(&mut self) {
+            let got = channel::recv_timeout(&self.0, Duration::from_millis(1));
+            assert!(matches!(got, Ok(7)), "{got:?}");
+            let got = channel::recv_timeout(&self.0, Duration::from_millis(1));
+            assert!(matches!(got, Err(RecvTimeoutError::Timeout)), "{got:?}");
+        }
+    }
+    thread_local! {
+        static LATE: std::cell::RefCell<Option<ReceiveOnDrop>> = const { std::cell::RefCell::new(None) };
+    }
+    let (tx, rx) = crossbeam_channel::unbounded();
+    tx.send(7).unwrap();
+    let worker = std::thread::spawn(move || {
+        // Registered before the runtime's own thread-locals, so destroyed
+        // after them (destructors run in reverse order).
+        LATE.with_borrow_mut(|late| *late = Some(ReceiveOnDrop(rx)));
+        let (_keep, own) = crossbeam_channel::unbounded::<u32>();
+        let _ = channel::recv_timeout(&own, Duration::from_millis(1));
+    });
+    worker
+        .join()
+        .expect("a receive in a thread-local destructor panicked");
+}

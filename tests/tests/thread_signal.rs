@@ -90,3 +90,26 @@ fn nothing_is_signalled_once_the_mode_is_off_or_the_thread_is_gone() {
     join_within(exited, "exiting thread").unwrap();
     handle.interrupt(); // the thread removed its entry as it exited
 }
+
+#[test]
+fn signal_mode_in_a_thread_local_destructor_is_off_and_cannot_be_turned_on() {
+    struct ToggleOnDrop;
+    impl Drop for ToggleOnDrop {
+        fn drop(&mut self) {
+            assert!(signal_on_interrupt(false).is_ok());
+            assert!(signal_on_interrupt(true).is_err());
+        }
+    }
+    thread_local! {
+        static LATE: std::cell::RefCell<Option<ToggleOnDrop>> = const { std::cell::RefCell::new(None) };
+    }
+    let worker = std::thread::spawn(|| {
+        // Registered before the runtime's own thread-locals, so destroyed
+        // after them (destructors run in reverse order).
+        LATE.with_borrow_mut(|late| *late = Some(ToggleOnDrop));
+        signal_on_interrupt(true).unwrap();
+    });
+    worker
+        .join()
+        .expect("signal mode in a thread-local destructor panicked");
+}
