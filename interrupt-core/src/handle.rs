@@ -188,7 +188,9 @@ impl fmt::Debug for InterruptHandle {
 /// Requests every live scope to stop, with [`Cause::All`], and wakes those
 /// blocked in interruptible waits.
 ///
-/// Scopes made after the call are not affected. Scopes that already have a
+/// The calling thread is one of them: its own scope is made first if it
+/// had none yet, so the caller is requested whether or not it had used the
+/// library before. Scopes made after the call are not affected. Scopes that already have a
 /// request pending keep their first cause. Like
 /// [`InterruptHandle::interrupt`], it watches the condvar waits it woke for
 /// up to 50 µs in all.
@@ -214,6 +216,7 @@ impl fmt::Debug for InterruptHandle {
 /// # gracefully::clear();
 /// ```
 pub fn interrupt_all() {
+    drop(crate::current::current_arc()); // the caller is a live scope too
     if let Some(payload) = interrupt_all_with(Cause::All) {
         std::panic::resume_unwind(payload);
     }

@@ -152,6 +152,7 @@ pub fn shutdown(grace: Duration) -> ShutdownReport {
         .cloned()
         .collect();
     let asked = Instant::now();
+    drop(crate::current::current_arc()); // the caller's scope is requested too
     // A panicking callback does not stop the requests (fan-out invariant
     // 1); its panic is passed on once the threads have been waited for.
     let panic = interrupt_all_with(Cause::All);
