@@ -9,6 +9,12 @@
 //! 2. Re-arming to a later time schedules nothing: the armed job, when it
 //!    fires early, schedules itself again for the new time. Re-arming to an
 //!    earlier time schedules a new armed job.
+//! 3. Once `Deadline`'s `Drop` has returned, its request never lands: the
+//!    job that takes `due` marks the deadline `firing` under the lock and
+//!    clears the mark (and notifies `fired`) once the request is made; the
+//!    drop clears `due` under the lock and waits while another thread is
+//!    firing. A drop on the firing thread itself (from an `on_interrupt`
+//!    callback the request runs) does not wait.
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -16,7 +22,8 @@ use std::time::{Duration, Instant};
 use crate::exit::Cause;
 use crate::handle::InterruptHandle;
 use crate::scope::Scope;
-use crate::sync::{Arc, Mutex, Weak, lock};
+use crate::sync::thread::{self, ThreadId};
+use crate::sync::{Arc, Condvar, Mutex, PoisonError, Weak, lock};
 use crate::timer;
 
 impl InterruptHandle {
@@ -46,7 +53,9 @@ impl InterruptHandle {
                 times: Mutex::new(Times {
                     due: None,
                     armed_at: None,
+                    firing: None,
                 }),
+                fired: Condvar::new(),
             }),
         };
         deadline.reset(after);
@@ -55,7 +64,9 @@ impl InterruptHandle {
 }
 
 /// A pending deadline made by [`InterruptHandle::interrupt_after`].
-/// Dropping it cancels the deadline.
+/// Dropping it cancels the deadline: once the drop has returned, the
+/// deadline's request never lands (a drop racing with the deadline waits
+/// for a request being made at that moment).
 ///
 /// # Examples
 ///
@@ -76,6 +87,8 @@ pub struct Deadline {
 struct State {
     scope: Weak<Scope>,
     times: Mutex<Times>,
+    /// Notified when `firing` is cleared (invariant 3).
+    fired: Condvar,
 }
 
 struct Times {
@@ -83,6 +96,8 @@ struct Times {
     due: Option<Instant>,
     /// When the armed job fires (invariant 1).
     armed_at: Option<Instant>,
+    /// The thread making the request right now (invariant 3).
+    firing: Option<ThreadId>,
 }
 
 impl Deadline {
@@ -134,9 +149,17 @@ fn fire(state: &Arc<State>, at: Instant) {
         None => {}
         Some(due) if due <= Instant::now() => {
             times.due = None;
+            times.firing = Some(thread::current().id());
             drop(times);
-            if let Some(scope) = state.scope.upgrade() {
-                scope.request(Cause::Deadline);
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                if let Some(scope) = state.scope.upgrade() {
+                    scope.request(Cause::Deadline);
+                }
+            }));
+            lock(&state.times).firing = None;
+            state.fired.notify_all();
+            if let Err(payload) = outcome {
+                std::panic::resume_unwind(payload); // to the timer, which goes on
             }
         }
         Some(due) => {
@@ -150,7 +173,17 @@ fn fire(state: &Arc<State>, at: Instant) {
 
 impl Drop for Deadline {
     fn drop(&mut self) {
-        lock(&self.state.times).due = None;
+        let me = thread::current().id();
+        let mut times = lock(&self.state.times);
+        times.due = None;
+        // Invariant 3: a request being made now lands before this returns.
+        while times.firing.is_some_and(|firing| firing != me) {
+            times = self
+                .state
+                .fired
+                .wait(times)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
     }
 }
 
