@@ -41,12 +41,14 @@ impl Checkpoint {
         self.scope.check()
     }
 
-    /// A checkpoint that unwinds with the pending request as the payload.
+    /// A checkpoint that unwinds with the pending request as the payload;
+    /// it lets the request wait while the thread is already unwinding (a
+    /// second unwind out of a destructor would abort the process).
     #[doc(hidden)]
     #[inline]
     pub fn check_unwind(&self) {
         if let Err(exit) = self.scope.check() {
-            crate::thread::unwind(exit);
+            unwind_unless_panicking(exit);
         }
     }
 
@@ -74,7 +76,7 @@ impl Checkpoint {
     #[inline]
     pub fn check_every_unwind(&self, countdown: &mut u32, every: u32) {
         if let Err(exit) = self.check_every(countdown, every) {
-            crate::thread::unwind(exit);
+            unwind_unless_panicking(exit);
         }
     }
 
@@ -92,6 +94,15 @@ impl Checkpoint {
             polled: false,
             task: TaskEntry::default(),
         }
+    }
+}
+
+/// Unwinds with `exit`, unless the thread is unwinding already (then the
+/// request stays pending for the next interruption point).
+#[cold]
+fn unwind_unless_panicking(exit: ThreadExit) {
+    if !std::thread::panicking() {
+        crate::thread::unwind(exit);
     }
 }
 

@@ -23,6 +23,7 @@ pub(crate) fn interruptible(args: TokenStream, input: TokenStream) -> TokenStrea
     };
 
     // Scan a copy: strip the markers, count the loops, check each function.
+    validate::item(&item, &args, &mut diag);
     let mut stripped = item.clone();
     for function in stripped.functions_mut() {
         let is_async = function.sig.asyncness.is_some();

@@ -133,6 +133,10 @@ use proc_macro::TokenStream;
 ///   panic message is printed), so any return type works; catch the unwind
 ///   with `gracefully::catch_exit`, or let `JoinHandle::join` report it as
 ///   `JoinError::Interrupted`. Needs `panic = "unwind"`; not for `async fn`.
+///   A checkpoint reached while the thread is already unwinding (in a
+///   destructor run by the unwind) does not unwind again, which would abort
+///   the process: the request stays pending. For the same reason `unwind`
+///   is refused on an `impl Drop`.
 /// - `every = N`: each loop checks once per `N` iterations, for hot loops.
 /// - `crate = path`: the runtime is at `path` instead of `::gracefully` (for
 ///   crates that rename or re-export it).

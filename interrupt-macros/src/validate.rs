@@ -6,7 +6,24 @@ use syn::{Error, ReturnType, Signature, Type};
 
 use crate::args::Args;
 use crate::diag::Diag;
+use crate::item::Item;
 use crate::rewrite::Points;
+
+/// Checks the item as a whole: `unwind` on an `impl Drop`.
+pub(crate) fn item(item: &Item, args: &Args, diag: &mut Diag) {
+    if let (Item::Impl(block), Some(unwind)) = (item, args.unwind)
+        && block
+            .trait_
+            .as_ref()
+            .and_then(|(path, _)| path.segments.last())
+            .is_some_and(|last| last.ident == "Drop")
+    {
+        diag.push(Error::new(
+            unwind,
+            "`unwind` cannot be used on an `impl Drop`: `drop` runs while the thread unwinds, and a second unwind there aborts the process; remove the attribute and check `gracefully::interruption_requested()` in its loops",
+        ));
+    }
+}
 
 /// Checks one function whose body has these interruption points.
 pub(crate) fn function(sig: &Signature, args: &Args, points: Points, diag: &mut Diag) {
@@ -141,6 +158,24 @@ mod tests {
         assert_eq!(errors(quote!(extern fn f()), quote!(unwind), 1).len(), 1);
         assert!(errors(quote!(extern "C-unwind" fn f()), quote!(unwind), 1).is_empty());
         assert!(errors(quote!(extern "C" fn f() -> Result<(), E>), quote!(), 1).is_empty());
+    }
+
+    #[test]
+    fn rejects_unwind_on_an_impl_drop_only() {
+        let item_errors = |item: TokenStream, args: TokenStream| {
+            let item: Item = syn::parse2(item).unwrap();
+            let mut diag = Diag::new();
+            let args = Args::parse(args, &mut diag);
+            super::item(&item, &args, &mut diag);
+            diag.finish().map_or_else(|e| e.into_iter().count(), |()| 0)
+        };
+        let drop_impl = quote!(impl Drop for S { fn drop(&mut self) {} });
+        assert_eq!(item_errors(drop_impl.clone(), quote!(unwind)), 1);
+        assert_eq!(item_errors(drop_impl, quote!()), 0);
+        assert_eq!(
+            item_errors(quote!(impl S { fn f(&self) {} }), quote!(unwind)),
+            0
+        );
     }
 
     #[test]

@@ -92,3 +92,37 @@ fn the_hoisted_checkpoint_reports_requests_as_err() {
     });
     assert!(join_within(worker, "checker").unwrap().is_err());
 }
+
+/// Flushes in its `Drop` through an unwinding-checkpoint loop: run while
+/// the thread unwinds with a `ThreadExit`, the loop must not unwind again
+/// (that would abort the process).
+struct FlushOnDrop(Arc<AtomicUsize>);
+
+#[gracefully::interruptible(unwind)]
+fn flush(records: &AtomicUsize) {
+    for _ in 0..3 {
+        records.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Drop for FlushOnDrop {
+    fn drop(&mut self) {
+        flush(&self.0);
+    }
+}
+
+#[test]
+fn an_unwinding_checkpoint_in_cleanup_during_an_unwind_lets_the_request_wait() {
+    let flushed = Arc::new(AtomicUsize::new(0));
+    let records = Arc::clone(&flushed);
+    let worker = gracefully::spawn(move || {
+        let _flush = FlushOnDrop(records);
+        gracefully::current().interrupt();
+        Checkpoint::current().check_unwind(); // unwinds through `_flush`
+    });
+    assert!(matches!(
+        join_within(worker, "the worker"),
+        Err(JoinError::Interrupted(_))
+    ));
+    assert_eq!(flushed.load(Ordering::SeqCst), 3, "the flush was cut short");
+}
