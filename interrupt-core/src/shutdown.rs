@@ -11,6 +11,14 @@
 //!    request (`Cause::All`): the flag is set before the scopes are
 //!    requested, so a scope made meanwhile is either requested by the
 //!    shutdown or starts requested.
+//! 3. A shutdown waits for every record in `THREADS` until none is left
+//!    running, looking again after each change: so a thread spawned during
+//!    the shutdown (it starts requested, by invariant 2) is waited for and
+//!    counted too. Threads inside a `shutdown` call (`CALLERS`) are never
+//!    waited for, so concurrent shutdowns never wait for each other. Every
+//!    change a waiter must see (a record finishing, a caller entering)
+//!    bumps `CHANGES` under its lock and notifies `CHANGED`; a waiter reads
+//!    the count before it looks and waits only while it is unchanged.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -26,6 +34,17 @@ static SHUTTING_DOWN: global::AtomicBool = global::AtomicBool::new(false);
 static THREADS: global::Mutex<BTreeMap<u64, Arc<ThreadRecord>>> =
     global::Mutex::new(BTreeMap::new());
 static NEXT_RECORD: global::AtomicU64 = global::AtomicU64::new(0);
+/// The threads inside a `shutdown` call (invariant 3).
+static CALLERS: global::Mutex<Vec<ThreadId>> = global::Mutex::new(Vec::new());
+/// Counts the changes a shutdown waits on (invariant 3).
+static CHANGES: global::Mutex<u64> = global::Mutex::new(0);
+static CHANGED: global::Condvar = global::Condvar::new();
+
+/// Wakes the shutdowns waiting (invariant 3).
+fn changed() {
+    *global::lock(&CHANGES) += 1;
+    CHANGED.notify_all();
+}
 
 /// Has a shutdown begun (invariant 2)?
 pub(crate) fn shutting_down() -> bool {
@@ -73,35 +92,21 @@ impl ThreadRecord {
         global::lock(&THREADS).remove(&self.key);
         *lock(&self.done) = true;
         self.changed.notify_all();
+        changed();
+    }
+
+    fn is_done(&self) -> bool {
+        *lock(&self.done)
+    }
+
+    /// Is the thread inside a `shutdown` call now (invariant 3)?
+    fn in_shutdown(&self, callers: &[ThreadId]) -> bool {
+        lock(&self.thread).is_some_and(|thread| callers.contains(&thread))
     }
 
     /// The `done` flag and its condvar, for waiting on the thread.
     pub(crate) fn done(&self) -> (&Mutex<bool>, &Condvar) {
         (&self.done, &self.changed)
-    }
-
-    /// Waits for the thread until `deadline` (`None`: for as long as it
-    /// takes); whether it finished.
-    fn wait_until(&self, deadline: Option<Instant>) -> bool {
-        let mut done = lock(&self.done);
-        while !*done {
-            done = match deadline {
-                None => self
-                    .changed
-                    .wait(done)
-                    .unwrap_or_else(PoisonError::into_inner),
-                Some(deadline) => {
-                    let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                        return false;
-                    };
-                    self.changed
-                        .wait_timeout(done, left)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0
-                }
-            };
-        }
-        true
     }
 }
 
@@ -113,6 +118,12 @@ impl ThreadRecord {
 /// so work started during the shutdown stops at once. The calling thread's
 /// own scope is requested too, and the caller is not waited for. Waiting is
 /// not an interruption point: a shutdown runs to its end.
+///
+/// Threads made by `spawn` while it waits (a flusher started by a stopping
+/// worker, say) start requested and are waited for and counted too.
+/// Threads that are themselves inside a `shutdown` call are not waited for,
+/// so concurrent shutdowns on several threads never wait for each other;
+/// each returns its own report.
 ///
 /// Threads made with `std::thread::spawn` are interrupted but not waited
 /// for (there is no handle to them here).
@@ -143,14 +154,12 @@ pub fn shutdown(grace: Duration) -> ShutdownReport {
     // Release: pairs with `shutting_down`; set before the requests
     // (invariant 2).
     SHUTTING_DOWN.store(true, Ordering::Release);
+    let me = thread::current().id();
+    global::lock(&CALLERS).push(me);
+    changed(); // a shutdown waiting for this thread stops waiting
     // The threads to wait for, taken before the requests: a thread that
     // stops at once still counts as one that was asked.
-    let me = thread::current().id();
-    let records: Vec<Arc<ThreadRecord>> = global::lock(&THREADS)
-        .values()
-        .filter(|record| *lock(&record.thread) != Some(me))
-        .cloned()
-        .collect();
+    let mut records: BTreeMap<u64, Arc<ThreadRecord>> = running_records();
     let asked = Instant::now();
     drop(crate::current::current_arc()); // the caller's scope is requested too
     // A panicking callback does not stop the requests (fan-out invariant
@@ -158,26 +167,75 @@ pub fn shutdown(grace: Duration) -> ShutdownReport {
     let panic = interrupt_all_with(Cause::All);
     // `None`: a grace too long to represent waits for as long as it takes.
     let deadline = asked.checked_add(grace);
-    let stragglers = records
-        .iter()
-        .filter(|record| !record.wait_until(deadline))
-        .map(|record| Straggler {
-            name: record.name.clone(),
-            in_critical: record
-                .scope
-                .upgrade()
-                .is_some_and(|scope| scope.in_critical()),
-            requested_for: asked.elapsed(),
-        })
-        .collect();
+    let (stragglers, threads) = loop {
+        let seen = *global::lock(&CHANGES);
+        // Threads spawned since are waited for too (invariant 3).
+        records.extend(running_records());
+        let callers = global::lock(&CALLERS).clone();
+        let waited: Vec<&Arc<ThreadRecord>> = records
+            .values()
+            .filter(|record| !record.in_shutdown(&callers))
+            .collect();
+        let running: Vec<&Arc<ThreadRecord>> = waited
+            .iter()
+            .copied()
+            .filter(|record| !record.is_done())
+            .collect();
+        if running.is_empty() {
+            break (Vec::new(), waited.len());
+        }
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            let stragglers = running
+                .iter()
+                .map(|record| Straggler {
+                    name: record.name.clone(),
+                    in_critical: record
+                        .scope
+                        .upgrade()
+                        .is_some_and(|scope| scope.in_critical()),
+                    requested_for: asked.elapsed(),
+                })
+                .collect();
+            break (stragglers, waited.len());
+        }
+        let mut changes = global::lock(&CHANGES);
+        while *changes == seen {
+            changes = match deadline {
+                None => CHANGED
+                    .wait(changes)
+                    .unwrap_or_else(PoisonError::into_inner),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    let (changes, timeout) = CHANGED
+                        .wait_timeout(changes, left)
+                        .unwrap_or_else(PoisonError::into_inner);
+                    if timeout.timed_out() {
+                        break;
+                    }
+                    changes
+                }
+            };
+        }
+    };
+    global::lock(&CALLERS).retain(|caller| *caller != me);
     if let Some(payload) = panic {
         std::panic::resume_unwind(payload);
     }
     ShutdownReport {
-        threads: records.len(),
+        threads,
         grace,
         stragglers,
     }
+}
+
+/// The records in the table now, but the caller's own (invariant 3).
+fn running_records() -> BTreeMap<u64, Arc<ThreadRecord>> {
+    let me = thread::current().id();
+    global::lock(&THREADS)
+        .iter()
+        .filter(|(_, record)| *lock(&record.thread) != Some(me))
+        .map(|(key, record)| (*key, Arc::clone(record)))
+        .collect()
 }
 
 /// What [`shutdown`] found: the threads that did not stop in time.

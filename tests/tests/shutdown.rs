@@ -2,14 +2,89 @@
 //! names the ones that did not stop, and makes later scopes start
 //! requested.
 //!
-//! One test in this binary: a shutdown is for the whole process, for good.
+//! One test in this binary runs a shutdown in its own process: a shutdown
+//! is for the whole process, for good. The others start the binary again
+//! as a child running one scenario (see `common::scenario`).
 
 mod common;
 
 use std::time::Duration;
 
 use common::join_within;
-use gracefully::{Cause, InterruptHandle};
+use gracefully::{Cause, InterruptHandle, critical};
+
+/// The child's side: does nothing unless started by one of the tests below.
+#[cfg(unix)]
+#[test]
+fn scenario() {
+    use common::scenario::{say, scenario_name};
+    let Some(name) = scenario_name() else {
+        return;
+    };
+    let status = match name.as_str() {
+        "spawned_during" => {
+            // A worker that, once asked to stop, starts a flusher: the
+            // shutdown waits for it, and it finishes its critical section.
+            let worker = gracefully::spawn(|| {
+                let _ = gracefully::sleep(Duration::from_hours(1));
+                gracefully::spawn(|| {
+                    critical! {
+                        std::thread::sleep(Duration::from_millis(200));
+                        say("flushed");
+                    }
+                })
+            });
+            say("ready");
+            let report = gracefully::shutdown(Duration::from_secs(10));
+            say(&report.to_string());
+            drop(worker);
+            0
+        }
+        "concurrent" => {
+            // Two spawned threads shut down at once, with no time limit:
+            // neither waits for the other.
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let callers: Vec<_> = (0..2)
+                .map(|_| {
+                    let barrier = std::sync::Arc::clone(&barrier);
+                    gracefully::spawn(move || {
+                        barrier.wait();
+                        gracefully::shutdown(Duration::MAX).to_string()
+                    })
+                })
+                .collect();
+            say("ready");
+            for caller in callers {
+                say(&caller.join().unwrap());
+            }
+            0
+        }
+        other => panic!("unknown scenario {other}"),
+    };
+    std::process::exit(status);
+}
+
+#[cfg(unix)]
+#[test]
+fn shutdown_waits_for_a_thread_spawned_while_it_waits_and_counts_it() {
+    let mut child = common::scenario::Scenario::start("spawned_during", false);
+    assert_eq!(child.expect("flushed"), "flushed");
+    assert_eq!(
+        child.expect("shutdown: "),
+        "shutdown: all 2 threads stopped"
+    );
+    assert_eq!(child.wait().0.code(), Some(0));
+}
+
+#[cfg(unix)]
+#[test]
+fn concurrent_shutdowns_do_not_wait_for_each_other() {
+    let mut child = common::scenario::Scenario::start("concurrent", false);
+    for _ in 0..2 {
+        assert!(child.expect("shutdown: ").ends_with("threads stopped"));
+    }
+    assert_eq!(child.wait().0.code(), Some(0));
+}
 
 #[test]
 fn shutdown_stops_the_cooperative_threads_and_names_the_stragglers() {
