@@ -2,10 +2,12 @@
 //!
 //! # Invariants
 //!
-//! 1. Every deadline runs on the process's one timer thread; a deadline
-//!    has at most one job that is "armed" (`armed_at`), the earliest one
-//!    scheduled; other jobs of the same deadline find they are not armed
-//!    and do nothing.
+//! 1. Every deadline runs on the process's one timer thread, and has at
+//!    most one job in the timer's queue: the "armed" one (`armed`, its time
+//!    and key). Arming an earlier job cancels the armed one; dropping the
+//!    deadline cancels it, so the queue holds no more jobs than there are
+//!    live deadlines. A job that finds it is not the armed one (it was
+//!    running as it was cancelled) does nothing.
 //! 2. Re-arming to a later time schedules nothing: the armed job, when it
 //!    fires early, schedules itself again for the new time. Re-arming to an
 //!    earlier time schedules a new armed job.
@@ -15,6 +17,8 @@
 //!    drop clears `due` under the lock and waits while another thread is
 //!    firing. A drop on the firing thread itself (from an `on_interrupt`
 //!    callback the request runs) does not wait.
+//!
+//! Lock order: a deadline's `times`, then the timer's queue.
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -52,7 +56,7 @@ impl InterruptHandle {
                 scope: Arc::downgrade(self.scope()),
                 times: Mutex::new(Times {
                     due: None,
-                    armed_at: None,
+                    armed: None,
                     firing: None,
                 }),
                 fired: Condvar::new(),
@@ -66,7 +70,8 @@ impl InterruptHandle {
 /// A pending deadline made by [`InterruptHandle::interrupt_after`].
 /// Dropping it cancels the deadline: once the drop has returned, the
 /// deadline's request never lands (a drop racing with the deadline waits
-/// for a request being made at that moment).
+/// for a request being made at that moment), and the timer holds nothing
+/// of it any more.
 ///
 /// # Examples
 ///
@@ -94,8 +99,8 @@ struct State {
 struct Times {
     /// When the request is due; `None` once cancelled.
     due: Option<Instant>,
-    /// When the armed job fires (invariant 1).
-    armed_at: Option<Instant>,
+    /// When the armed job fires, and its key in the timer (invariant 1).
+    armed: Option<(Instant, timer::Key)>,
     /// The thread making the request right now (invariant 3).
     firing: Option<ThreadId>,
 }
@@ -115,36 +120,45 @@ impl Deadline {
     /// assert!(handle.is_interrupted());
     /// ```
     pub fn reset(&self, after: Duration) {
+        let mut times = lock(&self.state.times);
         let Some(due) = Instant::now().checked_add(after) else {
             // Beyond representable time: it never fires.
-            lock(&self.state.times).due = None;
+            times.due = None;
+            disarm(&mut times);
             return;
         };
-        let mut times = lock(&self.state.times);
         times.due = Some(due);
-        if times.armed_at.is_none_or(|armed| due < armed) {
-            times.armed_at = Some(due);
-            drop(times);
-            schedule(&self.state, due);
+        if times.armed.is_none_or(|(armed, _)| due < armed) {
+            disarm(&mut times);
+            arm(&self.state, &mut times, due);
         }
     }
 }
 
-fn schedule(state: &Arc<State>, at: Instant) {
-    let state = Arc::clone(state);
-    timer::schedule(
+/// Schedules the job of `state` for `at` as the armed one (invariant 1).
+fn arm(state: &Arc<State>, times: &mut Times, at: Instant) {
+    let job_state = Arc::clone(state);
+    times.armed = timer::schedule(
         at.saturating_duration_since(Instant::now()),
-        Box::new(move || fire(&state, at)),
-    );
+        Box::new(move || fire(&job_state, at)),
+    )
+    .map(|key| (at, key));
+}
+
+/// Cancels the armed job, if any (invariant 1).
+fn disarm(times: &mut Times) {
+    if let Some((_, key)) = times.armed.take() {
+        timer::cancel(key);
+    }
 }
 
 /// The job of a deadline armed for `at`.
 fn fire(state: &Arc<State>, at: Instant) {
     let mut times = lock(&state.times);
-    if times.armed_at != Some(at) {
-        return; // superseded by an earlier job (invariant 1)
+    if times.armed.is_none_or(|(armed, _)| armed != at) {
+        return; // cancelled as it started (invariant 1)
     }
-    times.armed_at = None;
+    times.armed = None;
     match times.due {
         None => {}
         Some(due) if due <= Instant::now() => {
@@ -162,12 +176,8 @@ fn fire(state: &Arc<State>, at: Instant) {
                 std::panic::resume_unwind(payload); // to the timer, which goes on
             }
         }
-        Some(due) => {
-            // Re-armed to a later time (invariant 2).
-            times.armed_at = Some(due);
-            drop(times);
-            schedule(state, due);
-        }
+        // Re-armed to a later time (invariant 2).
+        Some(due) => arm(state, &mut times, due),
     }
 }
 
@@ -176,6 +186,7 @@ impl Drop for Deadline {
         let me = thread::current().id();
         let mut times = lock(&self.state.times);
         times.due = None;
+        disarm(&mut times);
         // Invariant 3: a request being made now lands before this returns.
         while times.firing.is_some_and(|firing| firing != me) {
             times = self
@@ -192,5 +203,30 @@ impl fmt::Debug for Deadline {
         f.debug_struct("Deadline")
             .field("due", &lock(&self.state.times).due)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dropped_deadlines_leave_nothing_in_the_timer() {
+        let handle = InterruptHandle::new();
+        // Far enough out that no other test's job is queued that late.
+        let after = Duration::from_hours(20);
+        let from = Instant::now() + Duration::from_hours(9);
+        let before = timer::queued_from(from);
+        for _ in 0..10_000 {
+            drop(handle.interrupt_after(after));
+        }
+        let reset = handle.interrupt_after(after);
+        for _ in 0..1_000 {
+            reset.reset(after); // later: nothing new is queued
+            reset.reset(after / 2); // earlier: the armed job is replaced
+        }
+        assert_eq!(timer::queued_from(from), before + 1);
+        drop(reset);
+        assert_eq!(timer::queued_from(from), before);
     }
 }

@@ -7,8 +7,7 @@
 //!    process; it holds no scope and never blocks on a user lock.
 //! 3. Jobs take only a scope's `waiters` lock, never the timer lock.
 
-use std::cmp::Ordering as CmpOrdering;
-use std::collections::BinaryHeap;
+use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -18,35 +17,16 @@ use crate::sync::global::{Condvar, Mutex, lock};
 
 type Job = Box<dyn FnOnce() + Send>;
 
-struct Entry {
+/// A scheduled job, for [`cancel`]: its time and a sequence number that
+/// keeps jobs of the same time apart and in the order they came.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Key {
     at: Instant,
     seq: u64,
-    job: Job,
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-
-impl Eq for Entry {}
-
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Entry {
-    /// Reversed, so that `BinaryHeap` pops the earliest entry first.
-    fn cmp(&self, other: &Self) -> CmpOrdering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
-    }
 }
 
 struct Queue {
-    entries: BinaryHeap<Entry>,
+    entries: BTreeMap<Key, Job>,
     next_seq: u64,
     running: bool,
 }
@@ -58,28 +38,33 @@ struct Timer {
 
 static TIMER: Timer = Timer {
     queue: Mutex::new(Queue {
-        entries: BinaryHeap::new(),
+        entries: BTreeMap::new(),
         next_seq: 0,
         running: false,
     }),
     wakeup: Condvar::new(),
 };
 
-/// Runs `job` on the timer thread once `delay` has passed.
+/// Runs `job` on the timer thread once `delay` has passed; returns its key
+/// for [`cancel`], or `None` for a job due after the end of representable
+/// time, which never runs.
 ///
 /// The thread starts on the first call. If it cannot be started (the process
 /// is out of threads), the job waits in the queue and the next call tries
 /// again.
-pub(crate) fn schedule(delay: Duration, job: Job) {
-    // A job due after the end of representable time never runs.
-    let Some(at) = Instant::now().checked_add(delay) else {
-        return;
-    };
+pub(crate) fn schedule(delay: Duration, job: Job) -> Option<Key> {
+    let at = Instant::now().checked_add(delay)?;
     let mut queue = lock(&TIMER.queue);
-    let seq = queue.next_seq;
+    let key = Key {
+        at,
+        seq: queue.next_seq,
+    };
     queue.next_seq += 1;
-    let earliest = queue.entries.peek().is_none_or(|first| at < first.at);
-    queue.entries.push(Entry { at, seq, job });
+    let earliest = queue
+        .entries
+        .first_key_value()
+        .is_none_or(|(first, _)| key < *first);
+    queue.entries.insert(key, job);
     if !queue.running {
         // The new thread starts by taking this lock, so it sees the entry.
         queue.running = thread::Builder::new()
@@ -91,6 +76,22 @@ pub(crate) fn schedule(delay: Duration, job: Job) {
     if earliest {
         TIMER.wakeup.notify_one();
     }
+    Some(key)
+}
+
+/// Takes job `key` out of the queue unless it has started (or run), so a
+/// cancelled job holds nothing; whether it was taken out.
+pub(crate) fn cancel(key: Key) -> bool {
+    lock(&TIMER.queue).entries.remove(&key).is_some()
+}
+
+/// How many jobs are queued for `at` or later (for tests).
+#[cfg(all(test, not(loom)))]
+pub(crate) fn queued_from(at: Instant) -> usize {
+    lock(&TIMER.queue)
+        .entries
+        .range(Key { at, seq: 0 }..)
+        .count()
 }
 
 fn run() {
@@ -98,17 +99,17 @@ fn run() {
     let mut queue = lock(&timer.queue);
     loop {
         let now = Instant::now();
-        match queue.entries.peek() {
-            Some(first) if first.at <= now => {
-                let Some(entry) = queue.entries.pop() else {
+        match queue.entries.first_key_value() {
+            Some((first, _)) if first.at <= now => {
+                let Some((_, job)) = queue.entries.pop_first() else {
                     continue;
                 };
                 drop(queue);
                 // A panicking job must not take the thread down with it.
-                let _ = panic::catch_unwind(AssertUnwindSafe(entry.job));
+                let _ = panic::catch_unwind(AssertUnwindSafe(job));
                 queue = lock(&timer.queue);
             }
-            Some(first) => {
+            Some((first, _)) => {
                 let wait = first.at - now;
                 queue = timer
                     .wakeup
