@@ -156,3 +156,23 @@ fn read_exact_does_not_retry_an_interrupted_read() {
     assert_ne!(error.kind(), io::ErrorKind::Interrupted);
     assert!(cause(&error).is_some());
 }
+
+#[test]
+fn inside_a_critical_section_a_read_keeps_the_sockets_own_timeout() {
+    let (reader, mut writer) = std::os::unix::net::UnixStream::pair().unwrap();
+    reader
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    // Writes long after the timeout: a read that ignored the timeout would
+    // return this data instead of timing out.
+    let late_writer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(2));
+        let _ = writer.write_all(b"late");
+    });
+    let mut reader = Interruptible::new(reader);
+    let _section = gracefully::critical_section();
+    let mut buffer = [0; 8];
+    let error = reader.read(&mut buffer).unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::WouldBlock, "{error}");
+    late_writer.join().unwrap();
+}
