@@ -14,6 +14,16 @@
 //!    other code installed before or after keep running.
 //! 3. A signal that was ignored when `install` ran (`nohup`, `trap '' HUP`)
 //!    stays ignored: no handler is installed for it.
+//! 4. Every handled signal is counted in its handler (`Arming::unhandled`,
+//!    one atomic add), so signals that arrive together are each seen even
+//!    when the signal thread is woken once for them. A signal is a second
+//!    one when another is still unhandled before it, or while a request is
+//!    pending on the scope that installed the handlers (`Arming::installer`,
+//!    one atomic load); `clear()` on that scope re-arms.
+//! 5. One installation at a time: installing again with the same signals
+//!    and the same kind of second-signal action adds a handle to it, any
+//!    other configuration is an error; the handlers go with the last
+//!    handle's `uninstall`.
 
 use std::fmt;
 use std::io;
@@ -27,10 +37,12 @@ use signal_hook::iterator::Signals as SignalStream;
 use signal_hook::iterator::backend::Handle as StreamHandle;
 use signal_hook::low_level;
 
+use crate::current::current_arc;
 use crate::exit::Cause;
 use crate::handle::interrupt_all_with;
+use crate::scope::Scope;
 use crate::sync::global::{AtomicBool, Mutex, lock};
-use crate::sync::{Arc, Ordering};
+use crate::sync::{Arc, AtomicUsize, Ordering};
 
 /// Installs the default handling: SIGINT, SIGTERM and SIGHUP request every
 /// live scope with [`Cause::Signal`]; a second one of them, while the first
@@ -61,7 +73,10 @@ pub fn install() -> io::Result<SignalsHandle> {
     Signals::new().install()
 }
 
-/// What a second signal does while the first is being handled.
+/// What a second signal does: one that arrives while the request of an
+/// earlier one is still pending on the scope that installed the handlers
+/// (after that scope calls `clear()`, the next signal is a first one
+/// again), or together with an earlier one that has not been handled yet.
 #[non_exhaustive]
 pub enum SecondSignal {
     /// Exit at once, from the signal handler, with status 128 + the
@@ -159,13 +174,20 @@ impl Signals {
 
     /// Installs the handlers and starts the `gracefully-signals` thread.
     ///
-    /// Installing while an installation is active changes nothing and
-    /// returns a handle to it. Signals ignored at this moment stay ignored.
+    /// The calling thread's current scope is the installer: while a request
+    /// is pending on it, a signal counts as a second one. Installing while
+    /// an installation with the same signals and the same kind of
+    /// [`on_second`](Signals::on_second) action is active changes nothing
+    /// and returns another handle to it; the handlers stay until every
+    /// handle has been uninstalled. Signals ignored at this moment stay
+    /// ignored.
     ///
     /// # Errors
     ///
     /// The operating system's error if a handler or the thread cannot be set
-    /// up.
+    /// up; an error of kind `AlreadyExists` that says what is installed when
+    /// an installation with another configuration (or a
+    /// [`SecondSignal::Run`] action, which cannot be compared) is active.
     ///
     /// # Examples
     ///
@@ -176,7 +198,27 @@ impl Signals {
     /// ```
     pub fn install(self) -> io::Result<SignalsHandle> {
         let mut state = lock(state());
-        if state.active.is_none() {
+        if let Some(active) = &state.active {
+            let mut wanted = self.signals.clone();
+            wanted.sort_unstable();
+            wanted.dedup();
+            let same = active.signals == wanted
+                && matches!(
+                    (&active.second, &self.second),
+                    (SecondKind::Exit, SecondSignal::Exit)
+                        | (SecondKind::Ignore, SecondSignal::Ignore)
+                );
+            if !same {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!(
+                        "signal handling is already installed for signals {:?} with on_second {:?}; uninstall it first",
+                        active.signals, active.second
+                    ),
+                ));
+            }
+            state.handles += 1;
+        } else {
             // An earlier `uninstall` left default-action emulations behind
             // for some signals: take those out first.
             state.emulations.retain(|&(signal, id)| {
@@ -187,6 +229,7 @@ impl Signals {
                 !handled
             });
             state.active = Some(Installation::new(self)?);
+            state.handles = 1;
         }
         Ok(SignalsHandle { _private: () })
     }
@@ -194,6 +237,8 @@ impl Signals {
 
 struct State {
     active: Option<Installation>,
+    /// Handles to `active` not yet uninstalled (invariant 5).
+    handles: usize,
     /// Default actions emulated after an `uninstall` (see `Installation::remove`).
     emulations: Vec<(i32, SigId)>,
 }
@@ -203,6 +248,7 @@ fn state() -> &'static Mutex<State> {
     STATE.get_or_init(|| {
         Mutex::new(State {
             active: None,
+            handles: 0,
             emulations: Vec::new(),
         })
     })
@@ -223,9 +269,10 @@ pub struct SignalsHandle {
 }
 
 impl SignalsHandle {
-    /// Removes the handlers and stops the signal thread. A signal whose
-    /// action was the default before [`install`] gets its default action
-    /// back; handlers of other code stay.
+    /// Gives this handle up; with the last one, removes the handlers and
+    /// stops the signal thread. A signal whose action was the default
+    /// before [`install`] gets its default action back; handlers of other
+    /// code stay.
     ///
     /// # Examples
     ///
@@ -235,6 +282,10 @@ impl SignalsHandle {
     /// ```
     pub fn uninstall(self) {
         let mut state = lock(state());
+        state.handles = state.handles.saturating_sub(1);
+        if state.handles > 0 {
+            return; // another handle still wants the handlers (invariant 5)
+        }
         if let Some(installation) = state.active.take() {
             let emulations = installation.remove();
             state.emulations.extend(emulations);
@@ -242,7 +293,27 @@ impl SignalsHandle {
     }
 }
 
+/// What the handlers and the signal thread share (invariant 4).
+struct Arming {
+    /// Signals counted by the handlers and not yet handled by the thread.
+    unhandled: AtomicUsize,
+    /// While a request is pending on it, a signal is a second one.
+    installer: Arc<Scope>,
+}
+
+/// The kind of an installation's second-signal action, to compare a later
+/// `install` with.
+#[derive(Debug)]
+enum SecondKind {
+    Exit,
+    Ignore,
+    Run,
+}
+
 struct Installation {
+    /// The signals asked for, sorted.
+    signals: Vec<i32>,
+    second: SecondKind,
     registered: Vec<SigId>,
     stream: StreamHandle,
     thread: Option<thread::JoinHandle<()>>,
@@ -252,7 +323,12 @@ struct Installation {
 
 impl Installation {
     fn new(config: Signals) -> io::Result<Self> {
-        let Signals { signals, second } = config;
+        let Signals {
+            mut signals,
+            second,
+        } = config;
+        signals.sort_unstable();
+        signals.dedup();
         let mut defaults = Vec::new();
         let mut handled = Vec::new();
         for &signal in &signals {
@@ -265,38 +341,58 @@ impl Installation {
                 Disposition::Handled => handled.push(signal),
             }
         }
-        let armed = Arc::new(AtomicBool::new(false));
+        let arming = Arc::new(Arming {
+            unhandled: AtomicUsize::new(0),
+            installer: current_arc(),
+        });
+        let exit_on_second = matches!(second, SecondSignal::Exit);
         let mut registered = Vec::new();
-        if matches!(second, SecondSignal::Exit) {
-            // Registered first, so it runs before the signal thread hears
-            // of the signal; it exits only once the first signal armed it.
-            for &signal in &handled {
-                registered.push(signal_hook::flag::register_conditional_shutdown(
-                    signal,
-                    128 + signal,
-                    Arc::clone(&armed),
-                )?);
-            }
+        // Registered before the stream, so a signal is counted before the
+        // signal thread hears of it (invariant 4).
+        for &signal in &handled {
+            let arming = Arc::clone(&arming);
+            let count = move || {
+                // SeqCst: one order of counts and requests for all threads.
+                let earlier = arming.unhandled.fetch_add(1, Ordering::SeqCst);
+                if exit_on_second && (earlier > 0 || arming.installer.is_requested()) {
+                    low_level::exit(128 + signal);
+                }
+            };
+            // SAFETY: the handler only adds to an atomic, loads one (the
+            // scope's state word) and calls `_exit`: all async-signal-safe
+            // (invariant 1).
+            registered.push(unsafe { low_level::register(signal, count) }?);
         }
+        let second_kind = match &second {
+            SecondSignal::Exit => SecondKind::Exit,
+            SecondSignal::Ignore => SecondKind::Ignore,
+            SecondSignal::Run(_) => SecondKind::Run,
+        };
         let mut stream = SignalStream::new(&handled)?;
         let handle = stream.handle();
         let thread = thread::Builder::new()
             .name("gracefully-signals".into())
             .spawn(move || {
                 for signal in stream.forever() {
-                    // SeqCst: the handler's load of `armed` is SeqCst too.
-                    if !armed.swap(true, Ordering::SeqCst) {
-                        // Every scope is requested even if a callback
-                        // panics; the panic hook has reported the panic,
-                        // and this thread must live on for the next signal.
-                        drop(interrupt_all_with(Cause::Signal(signal)));
-                    } else if let SecondSignal::Run(action) = &second {
-                        // Likewise for a panicking action.
-                        drop(panic::catch_unwind(AssertUnwindSafe(|| action(signal))));
+                    // Signals that came together may wake this thread once:
+                    // each counted one is handled (invariant 4).
+                    let count = arming.unhandled.swap(0, Ordering::SeqCst);
+                    for earlier in 0..count {
+                        if earlier == 0 && !arming.installer.is_requested() {
+                            // Every scope is requested even if a callback
+                            // panics; the panic hook has reported the
+                            // panic, and this thread must live on.
+                            drop(interrupt_all_with(Cause::Signal(signal)));
+                        } else if let SecondSignal::Run(action) = &second {
+                            // Likewise for a panicking action.
+                            drop(panic::catch_unwind(AssertUnwindSafe(|| action(signal))));
+                        }
                     }
                 }
             })?;
         Ok(Self {
+            signals,
+            second: second_kind,
             registered,
             stream: handle,
             thread: Some(thread),

@@ -21,6 +21,9 @@ fn scenario() {
         "stuck" => stuck(),
         "chained" => chained(),
         "panicking_callback" => panicking_callback(),
+        "raise_twice" => raise_twice(),
+        "clear_rearms" => clear_rearms(),
+        "incompatible" => incompatible(),
         other => panic!("unknown scenario {other}"),
     };
     std::process::exit(status);
@@ -86,6 +89,59 @@ fn panicking_callback() -> i32 {
     // Ended by the second signal's action, which the parent waits for.
     std::thread::sleep(Duration::from_mins(1));
     1
+}
+
+/// Two signals raised back to back, before the signal thread has handled
+/// the first: the second exits (with 143, for SIGTERM).
+fn raise_twice() -> i32 {
+    let _signals = gracefully::signals::install().unwrap();
+    say("ready");
+    signal_hook::low_level::raise(signal_hook::consts::SIGTERM).unwrap();
+    signal_hook::low_level::raise(signal_hook::consts::SIGTERM).unwrap();
+    let _ = gracefully::sleep(Duration::from_mins(1)); // ended by the first
+    std::thread::sleep(Duration::from_mins(1)); // the second exits first
+    say("not exited");
+    0
+}
+
+/// Waits until the calling thread's scope is requested.
+fn wait_for_request() -> ThreadExit {
+    loop {
+        if let Err(exit) = gracefully::sleep(Duration::from_mins(1)) {
+            return exit;
+        }
+    }
+}
+
+/// A program that handles a SIGINT, clears it and carries on: the next
+/// SIGINT is a first one again, not a second one.
+fn clear_rearms() -> i32 {
+    let _signals = gracefully::signals::install().unwrap();
+    say("ready");
+    for round in 0..2 {
+        signal_hook::low_level::raise(signal_hook::consts::SIGINT).unwrap();
+        let exit = wait_for_request();
+        gracefully::clear();
+        say(&format!("round {round}: {:?}", exit.cause()));
+    }
+    0
+}
+
+/// A second `install` with another configuration is an error; one with the
+/// same keeps the handlers after the first handle is uninstalled.
+fn incompatible() -> i32 {
+    let first = gracefully::signals::install().unwrap();
+    let other = gracefully::signals::Signals::new()
+        .signals(&[signal_hook::consts::SIGTERM])
+        .install();
+    let error = other.map(drop).unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::AlreadyExists, "{error}");
+    let _same = gracefully::signals::install().unwrap();
+    first.uninstall(); // the other handle keeps the handling
+    say("ready");
+    let exit = wait_for_request();
+    say(&format!("handled: {:?}", exit.cause()));
+    0
 }
 
 /// A worker that ignores requests keeps the shutdown waiting.
@@ -169,4 +225,27 @@ fn the_signal_thread_survives_a_panicking_callback_and_handles_the_next_signal()
     assert_eq!(child.expect("second signal: "), "second signal: 15");
     child.signal("KILL");
     let _ = child.wait();
+}
+
+#[test]
+fn two_signals_arriving_together_count_as_two() {
+    let child = Scenario::start("raise_twice", false);
+    let (status, lines) = child.wait();
+    assert_eq!(status.code(), Some(143), "{lines:?}");
+}
+
+#[test]
+fn clear_on_the_installing_scope_rearms_the_second_signal() {
+    let mut child = Scenario::start("clear_rearms", false);
+    assert_eq!(child.expect("round 0: "), "round 0: Signal(2)");
+    assert_eq!(child.expect("round 1: "), "round 1: Signal(2)");
+    assert_eq!(child.wait().0.code(), Some(0));
+}
+
+#[test]
+fn an_incompatible_second_install_is_an_error_and_handles_are_counted() {
+    let mut child = Scenario::start("incompatible", false);
+    child.signal("TERM");
+    assert_eq!(child.expect("handled: "), "handled: Signal(15)");
+    assert_eq!(child.wait().0.code(), Some(0));
 }
