@@ -56,7 +56,8 @@
 //! - **Interruption points** deliver a pending request as
 //!   `Err(`[`ThreadExit`]`)`, so `?` takes the thread out through its
 //!   destructors: [`check`], and the waits below. [`ThreadExit`] converts
-//!   into [`std::io::Error`] and back ([`ThreadExit::from_io`]).
+//!   into [`std::io::Error`] and back ([`ThreadExit::from_io`]);
+//!   [`ThreadExit::find`] finds it in an error's `source()` chain.
 //! - **The macros.** [`macro@interruptible`] puts a checkpoint at the start
 //!   of every loop iteration of a function (and at every `.await` of an
 //!   `async fn`); [`critical!`] (or the guard of [`critical_section`]) holds
@@ -164,7 +165,7 @@ pub mod __private {
     //! in any release, and only `interrupt-macros` of the same version may
     //! use it.
     pub use interrupt_core::__private::{
-        AwaitPoint, Checkpoint, TaskCriticalGuard, critical_section, main_finish, main_start,
-        task_critical_section,
+        AwaitPoint, Checkpoint, ClassifyOther, ClassifyResult, MainReturn, MainValue,
+        TaskCriticalGuard, critical_section, main_finish, main_start, task_critical_section,
     };
 }

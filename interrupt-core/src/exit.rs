@@ -123,6 +123,37 @@ impl ThreadExit {
     pub fn from_io(err: &io::Error) -> Option<&ThreadExit> {
         err.get_ref()?.downcast_ref()
     }
+
+    /// The `ThreadExit` in `err` or in its [`source`](Error::source) chain,
+    /// looking inside each [`io::Error`] on the way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::error::Error;
+    /// use gracefully::{Cause, ThreadExit};
+    ///
+    /// let err: Box<dyn Error> = Box::new(std::io::Error::from(ThreadExit::new(Cause::Deadline)));
+    /// assert_eq!(ThreadExit::find(err.as_ref()).map(ThreadExit::cause), Some(Cause::Deadline));
+    /// assert!(ThreadExit::find(&std::fmt::Error).is_none());
+    /// ```
+    #[must_use]
+    pub fn find<'a>(err: &'a (dyn Error + 'static)) -> Option<&'a ThreadExit> {
+        let mut next = Some(err);
+        while let Some(err) = next {
+            if let Some(exit) = err.downcast_ref::<ThreadExit>() {
+                return Some(exit);
+            }
+            if let Some(exit) = err
+                .downcast_ref::<io::Error>()
+                .and_then(ThreadExit::from_io)
+            {
+                return Some(exit);
+            }
+            next = err.source();
+        }
+        None
+    }
 }
 
 impl fmt::Display for ThreadExit {

@@ -77,7 +77,10 @@ mod wake;
 pub mod __private {
     //! Not public API.
     pub use crate::critical::{TaskCriticalGuard, critical_section, task_critical_section};
-    pub use crate::private::{AwaitPoint, Checkpoint, main_finish, main_start};
+    pub use crate::private::{
+        AwaitPoint, Checkpoint, ClassifyOther, ClassifyResult, MainReturn, MainValue, main_finish,
+        main_start,
+    };
 }
 mod private;
 

@@ -113,7 +113,9 @@ fn parse_duration(literal: &LitStr) -> syn::Result<u64> {
 // Output:  fn main() -> R {
 //              ROOT::__private::main_start();
 //              let outcome = catch_unwind(AssertUnwindSafe(|| -> R { body }));
-//              ROOT::__private::main_finish(outcome, GRACE)
+//              ROOT::__private::main_finish(outcome, GRACE, |value| {
+//                  (&&ROOT::__private::MainValue(value)).classify()
+//              })
 //          }
 // An `async fn main` under a runtime's attribute becomes an inner
 // `async fn` that keeps that attribute, called in the closure.
@@ -188,7 +190,17 @@ fn expand(function: ItemFn, args: &Args) -> TokenStream {
             let #outcome = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(
                 || #closure_output { #body },
             ));
-            #root::__private::main_finish(#outcome, ::core::time::Duration::from_millis(#grace))
+            #root::__private::main_finish(
+                #outcome,
+                ::core::time::Duration::from_millis(#grace),
+                |value| {
+                    // A `Result` picks `ClassifyResult`, anything else
+                    // `ClassifyOther` (autoref specialisation).
+                    #[allow(unused_imports)]
+                    use #root::__private::{ClassifyOther as _, ClassifyResult as _};
+                    (&&#root::__private::MainValue(value)).classify()
+                },
+            )
         }
     }
 }

@@ -303,8 +303,14 @@ pub fn critical(input: TokenStream) -> TokenStream {
 /// body returns `Ok`, returns `Err` or panics, the shutdown runs (an
 /// ending `main` would otherwise kill every thread mid-work), and then
 /// `main` ends as the body would have: the same value, the same error, the
-/// same panic. If threads are still running when the grace period ends,
-/// the shutdown report goes to stderr and the exit status is 1.
+/// same panic. Two exceptions:
+///
+/// - An error that carries a `ThreadExit` caused by a signal (the error
+///   itself, inside an `io::Error`, or in a boxed error's `source()`
+///   chain) is a clean stop: nothing is printed and the exit status is 0.
+/// - If threads are still running when the grace period ends, the shutdown
+///   report goes to stderr and the exit status is 1; an error `main`
+///   returned is printed first, as `main` would print it (`Error: …`).
 ///
 /// Options: `grace = "5s"` (the default; also `"500ms"`, `"2m"`, `"1h"`)
 /// and `crate = path`. For `async fn main`, put your runtime's attribute
@@ -337,7 +343,12 @@ pub fn critical(input: TokenStream) -> TokenStream {
 ///     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
 ///         || -> Result<(), gracefully::ThreadExit> { body() },
 ///     ));
-///     ::gracefully::__private::main_finish(outcome, std::time::Duration::from_millis(2000))
+///     ::gracefully::__private::main_finish(outcome, std::time::Duration::from_millis(2000), |value| {
+///         // A `Result` is looked into for a signal's `ThreadExit`.
+///         # #[allow(unused_imports)]
+///         use ::gracefully::__private::{ClassifyOther as _, ClassifyResult as _};
+///         (&&::gracefully::__private::MainValue(value)).classify()
+///     })
 /// }
 /// ```
 #[proc_macro_attribute]

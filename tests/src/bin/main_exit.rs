@@ -1,0 +1,52 @@
+//! A `#[gracefully::main]` program for the exit-status tests in
+//! `tests/main_exit.rs`. It waits for a signal, then returns the error its
+//! first argument names: `exit`, `io` or `chain` (a `ThreadExit` boxed
+//! directly, inside an `io::Error`, or at the end of a `source` chain),
+//! `other` (an error that is not a stop), or `straggler` (the same, with a
+//! thread that ignores requests).
+
+use std::error::Error;
+use std::fmt;
+use std::time::Duration;
+
+use gracefully::ThreadExit;
+
+/// An error whose `source` is the `io::Error` it wraps.
+#[derive(Debug)]
+struct Wrapped(std::io::Error);
+
+impl fmt::Display for Wrapped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the job failed")
+    }
+}
+
+impl Error for Wrapped {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+fn wait_for_a_request() -> ThreadExit {
+    loop {
+        if let Err(exit) = gracefully::sleep(Duration::from_mins(1)) {
+            return exit;
+        }
+    }
+}
+
+#[gracefully::main(grace = "200ms")]
+fn main() -> Result<(), Box<dyn Error>> {
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    if mode == "straggler" {
+        let _stubborn = gracefully::spawn(|| std::thread::sleep(Duration::from_secs(5)));
+    }
+    println!("ready");
+    let stopped = wait_for_a_request();
+    match mode.as_str() {
+        "exit" => Err(Box::new(stopped)),
+        "io" => Err(Box::new(std::io::Error::from(stopped))),
+        "chain" => Err(Box::new(Wrapped(std::io::Error::from(stopped)))),
+        _ => Err("disk full".into()),
+    }
+}
