@@ -60,7 +60,10 @@
 //!    it); a request already pending when the entry is added starts the
 //!    re-sends at once. The thread removes its entry before it exits,
 //!    waiting out `notifying`, so a signal never goes to a thread that has
-//!    exited.
+//!    exited. `clear` waits out `notifying` too (after taking the lock, so
+//!    that a re-send that saw the flag first is counted), then has the
+//!    kernel deliver a signal still pending on the calling thread: a
+//!    cleared request sends nothing more.
 //! 9. A request that finds a critical section open leaves the waits alone
 //!    (unpark, notify, signal and task entries: nothing is deliverable to
 //!    them); its children and callbacks are reached at once. The close of
@@ -395,15 +398,29 @@ impl Scope {
             .map(|previous| previous & DEPTH_MASK != 0)
     }
 
-    /// Resets a pending request and returns it.
+    /// Resets a pending request and returns it. Once it returns, no signal
+    /// for the request is on its way to the calling thread (invariant 8).
     pub(crate) fn clear(&self) -> Option<ThreadExit> {
         // AcqRel: the same pairing as `request`; keeps only the depth.
-        self.state
+        let cleared = self
+            .state
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
                 (state & REQUESTED != 0).then_some(state & DEPTH_MASK)
             })
             .ok()
-            .map(|previous| ThreadExit::new(decode_cause(previous)))
+            .map(|previous| ThreadExit::new(decode_cause(previous)));
+        #[cfg(target_os = "linux")]
+        if cleared.is_some() {
+            // A sender that read the flag under the lock before it was reset
+            // has raised `notifying` by the time the lock is free again.
+            drop(lock(&self.waiters));
+            // Acquire: pairs with the release that lowers the count.
+            while self.notifying.load(Ordering::Acquire) != 0 {
+                thread::yield_now();
+            }
+            crate::thread_signal::take_pending();
+        }
+        cleared
     }
 
     pub(crate) fn enter_critical(&self) {
@@ -449,8 +466,12 @@ impl Scope {
                 Wake::Unpark(thread) if waits => unpark.push(thread.clone()),
                 Wake::Notify(condvar) if waits => notify.push((*id, *condvar)),
                 Wake::Task(waker) if waits => tasks.push(Arc::clone(waker)),
+                // Not once the request is cleared: `clear` waits only for
+                // signals sent under a flag it had not reset (invariant 8).
                 #[cfg(target_os = "linux")]
-                Wake::Signal(thread) if waits => signals.push((*id, *thread)),
+                Wake::Signal(thread) if waits && self.is_requested() => {
+                    signals.push((*id, *thread));
+                }
                 Wake::Child(child) if others => fanout.add_child(child.clone()),
                 // Only these: a callback registered after a `clear` belongs
                 // to the next request.

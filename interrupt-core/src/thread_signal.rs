@@ -201,6 +201,17 @@ fn set_active(active: bool) {
     });
 }
 
+/// Has a signal already sent to this thread, if it is in signal mode,
+/// delivered now: a return from any system call delivers the pending,
+/// unblocked signals, and the handler does nothing. For `clear`, so that
+/// no signal of a cleared request lands later.
+pub(crate) fn take_pending() {
+    if STATE.try_with(|state| state.get().0).unwrap_or(false) {
+        // SAFETY: `sched_yield` has no preconditions.
+        unsafe { libc::sched_yield() };
+    }
+}
+
 /// A critical section of the thread's own opens (invariant 3).
 pub(crate) fn enter_critical() {
     let _ = STATE.try_with(|state| {

@@ -113,3 +113,53 @@ fn signal_mode_in_a_thread_local_destructor_is_off_and_cannot_be_turned_on() {
         .join()
         .expect("signal mode in a thread-local destructor panicked");
 }
+
+#[test]
+fn no_signal_lands_after_clear_returned() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static DELIVERED: AtomicUsize = AtomicUsize::new(0);
+    let (ready_tx, ready) = std::sync::mpsc::channel();
+    let (done_tx, done) = std::sync::mpsc::channel::<()>();
+    let worker = gracefully::spawn(move || {
+        signal_on_interrupt(true).unwrap();
+        // Chained behind the runtime's handler: counts the deliveries to
+        // this thread (other tests' threads get the signal too).
+        // SAFETY: `pthread_self` has no preconditions.
+        let me = unsafe { libc::pthread_self() };
+        let signal = libc::SIGRTMAX() - 3;
+        // SAFETY: the handler only calls `pthread_self` and adds to an
+        // atomic, both async-signal-safe.
+        unsafe {
+            signal_hook::low_level::register(signal, move || {
+                if libc::pthread_self() == me {
+                    DELIVERED.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        }
+        .unwrap();
+        ready_tx.send(gracefully::current()).unwrap();
+        let mut late = 0;
+        for _ in 0..20_000 {
+            while !gracefully::interruption_requested() {
+                std::hint::spin_loop();
+            }
+            gracefully::clear();
+            let after_clear = DELIVERED.load(Ordering::SeqCst);
+            // Past the first re-send delays: a signal still on its way
+            // would land here.
+            std::thread::sleep(Duration::from_micros(100));
+            if DELIVERED.load(Ordering::SeqCst) != after_clear {
+                late += 1;
+            }
+            done_tx.send(()).unwrap(); // ready for the next request
+        }
+        late
+    });
+    let handle = ready.recv().unwrap();
+    for _ in 0..20_000 {
+        handle.interrupt();
+        done.recv().unwrap();
+    }
+    let late = join_within(worker, "worker").unwrap();
+    assert_eq!(late, 0, "signals landed after clear returned");
+}
