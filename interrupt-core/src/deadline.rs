@@ -34,7 +34,11 @@ impl InterruptHandle {
     /// Requests the scope, with [`Cause::Deadline`], once `after` has
     /// passed, unless the returned guard is dropped first.
     ///
-    /// All deadlines of the process share one timer thread. [`Deadline::reset`]
+    /// All deadlines of the process share one timer thread; the requests
+    /// themselves, with their [`on_interrupt`](InterruptHandle::on_interrupt)
+    /// callbacks, run on helper threads (`gracefully-deadline`, started as
+    /// needed and gone when idle), so a slow callback never delays another
+    /// deadline or a wait's wake-up. [`Deadline::reset`]
     /// moves the deadline (for an idle timeout, reset it on each bit of
     /// progress).
     ///
@@ -138,7 +142,7 @@ impl Deadline {
 /// Schedules the job of `state` for `at` as the armed one (invariant 1).
 fn arm(state: &Arc<State>, times: &mut Times, at: Instant) {
     let job_state = Arc::clone(state);
-    times.armed = timer::schedule(
+    times.armed = timer::schedule_on_runner(
         at.saturating_duration_since(Instant::now()),
         Box::new(move || fire(&job_state, at)),
     )

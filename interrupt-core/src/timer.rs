@@ -2,10 +2,19 @@
 //!
 //! # Invariants
 //!
-//! 1. Jobs run on the timer thread, outside the timer lock, in deadline order.
-//! 2. The thread starts on the first `schedule` and then lives as long as the
-//!    process; it holds no scope and never blocks on a user lock.
+//! 1. Jobs run outside the timer lock, started in deadline order: the
+//!    runtime's own (re-notifications, which run no user code) on the timer
+//!    thread, and jobs that may run user code (a deadline's request, with
+//!    its `on_interrupt` callbacks) on a runner thread, so that a slow
+//!    callback never delays another job.
+//! 2. The timer thread starts on the first `schedule` and then lives as long
+//!    as the process; it holds no scope and never blocks on a user lock.
 //! 3. Jobs take only a scope's `waiters` lock, never the timer lock.
+//! 4. Every job handed to the runners has a runner: one that waits is
+//!    woken for it, or a new one starts. A runner that has waited
+//!    [`RUNNER_IDLE`] with nothing to do exits. If no runner can be
+//!    started (the process is out of threads), the timer thread runs the
+//!    job itself.
 
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
@@ -17,6 +26,9 @@ use crate::sync::global::{Condvar, Mutex, lock};
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// How long a runner waits for work before it exits (invariant 4).
+const RUNNER_IDLE: Duration = Duration::from_secs(10);
+
 /// A scheduled job, for [`cancel`]: its time and a sequence number that
 /// keeps jobs of the same time apart and in the order they came.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -25,8 +37,14 @@ pub(crate) struct Key {
     seq: u64,
 }
 
+/// A queued job, and whether it goes to a runner (invariant 1).
+struct Entry {
+    job: Job,
+    on_runner: bool,
+}
+
 struct Queue {
-    entries: BTreeMap<Key, Job>,
+    entries: BTreeMap<Key, Entry>,
     next_seq: u64,
     running: bool,
 }
@@ -47,12 +65,36 @@ static TIMER: Timer = Timer {
 
 /// Runs `job` on the timer thread once `delay` has passed; returns its key
 /// for [`cancel`], or `None` for a job due after the end of representable
-/// time, which never runs.
+/// time, which never runs. For the runtime's own jobs, which run no user
+/// code.
 ///
 /// The thread starts on the first call. If it cannot be started (the process
 /// is out of threads), the job waits in the queue and the next call tries
 /// again.
+#[cfg(not(loom))] // loom's models make re-notifications themselves
 pub(crate) fn schedule(delay: Duration, job: Job) -> Option<Key> {
+    enqueue(
+        delay,
+        Entry {
+            job,
+            on_runner: false,
+        },
+    )
+}
+
+/// [`schedule`] for a job that may run user code: it runs on a runner
+/// thread (invariant 1).
+pub(crate) fn schedule_on_runner(delay: Duration, job: Job) -> Option<Key> {
+    enqueue(
+        delay,
+        Entry {
+            job,
+            on_runner: true,
+        },
+    )
+}
+
+fn enqueue(delay: Duration, entry: Entry) -> Option<Key> {
     let at = Instant::now().checked_add(delay)?;
     let mut queue = lock(&TIMER.queue);
     let key = Key {
@@ -64,7 +106,7 @@ pub(crate) fn schedule(delay: Duration, job: Job) -> Option<Key> {
         .entries
         .first_key_value()
         .is_none_or(|(first, _)| key < *first);
-    queue.entries.insert(key, job);
+    queue.entries.insert(key, entry);
     if !queue.running {
         // The new thread starts by taking this lock, so it sees the entry.
         queue.running = thread::Builder::new()
@@ -101,12 +143,16 @@ fn run() {
         let now = Instant::now();
         match queue.entries.first_key_value() {
             Some((first, _)) if first.at <= now => {
-                let Some((_, job)) = queue.entries.pop_first() else {
+                let Some((_, entry)) = queue.entries.pop_first() else {
                     continue;
                 };
                 drop(queue);
-                // A panicking job must not take the thread down with it.
-                let _ = panic::catch_unwind(AssertUnwindSafe(job));
+                if entry.on_runner {
+                    runners::run(entry.job);
+                } else {
+                    // A panicking job must not take the thread down with it.
+                    let _ = panic::catch_unwind(AssertUnwindSafe(entry.job));
+                }
                 queue = lock(&timer.queue);
             }
             Some((first, _)) => {
@@ -122,6 +168,75 @@ fn run() {
                     .wakeup
                     .wait(queue)
                     .unwrap_or_else(PoisonError::into_inner);
+            }
+        }
+    }
+}
+
+/// The runner threads of invariant 4.
+mod runners {
+    use std::collections::VecDeque;
+    use std::panic::{self, AssertUnwindSafe};
+    use std::thread;
+
+    use super::{Job, RUNNER_IDLE};
+    use crate::sync::PoisonError;
+    use crate::sync::global::{Condvar, Mutex, lock};
+
+    struct Work {
+        jobs: VecDeque<Job>,
+        /// Runners waiting for a job.
+        idle: usize,
+    }
+
+    static WORK: Mutex<Work> = Mutex::new(Work {
+        jobs: VecDeque::new(),
+        idle: 0,
+    });
+    static AVAILABLE: Condvar = Condvar::new();
+
+    /// Runs `job` on a runner: a waiting one, or a new one (invariant 4).
+    pub(super) fn run(job: Job) {
+        let mut work = lock(&WORK);
+        work.jobs.push_back(job);
+        // A waiting runner counts as idle until it has the lock again, so
+        // each queued job beyond the waiting runners gets a new one.
+        if work.jobs.len() <= work.idle {
+            drop(work);
+            AVAILABLE.notify_one();
+            return;
+        }
+        drop(work);
+        let started = thread::Builder::new()
+            .name("gracefully-deadline".into())
+            .spawn(runner)
+            .is_ok();
+        if !started {
+            // Out of threads: run it here rather than not at all.
+            if let Some(job) = lock(&WORK).jobs.pop_back() {
+                let _ = panic::catch_unwind(AssertUnwindSafe(job));
+            }
+        }
+    }
+
+    fn runner() {
+        let mut work = lock(&WORK);
+        loop {
+            if let Some(job) = work.jobs.pop_front() {
+                drop(work);
+                // A panicking job must not take the runner down with it.
+                let _ = panic::catch_unwind(AssertUnwindSafe(job));
+                work = lock(&WORK);
+                continue;
+            }
+            work.idle += 1;
+            let (guard, waited) = AVAILABLE
+                .wait_timeout(work, RUNNER_IDLE)
+                .unwrap_or_else(PoisonError::into_inner);
+            work = guard;
+            work.idle -= 1;
+            if waited.timed_out() && work.jobs.is_empty() {
+                return;
             }
         }
     }

@@ -267,3 +267,35 @@ fn a_dropped_deadline_never_lands_after_its_drop_returned() {
         "requests landed after the drop"
     );
 }
+
+#[test]
+fn a_slow_deadline_callback_does_not_delay_another_deadline() {
+    // The first deadline's callback returns only once the second deadline
+    // has fired: with the two sharing one thread, it never would.
+    let (fired, second_fired) = std::sync::mpsc::channel::<()>();
+    let slow = InterruptHandle::new();
+    let waited = Arc::new(AtomicU32::new(0));
+    let _slow_callback = {
+        let waited = Arc::clone(&waited);
+        slow.on_interrupt(move || {
+            if second_fired.recv_timeout(common::STOP_BOUND).is_ok() {
+                waited.store(1, Ordering::SeqCst);
+            }
+        })
+    };
+    let other = InterruptHandle::new();
+    let _other_callback = other.on_interrupt(move || {
+        let _ = fired.send(());
+    });
+    let _slow_deadline = slow.interrupt_after(Duration::from_millis(1));
+    let _other_deadline = other.interrupt_after(Duration::from_millis(50));
+    let start = std::time::Instant::now();
+    while waited.load(Ordering::SeqCst) == 0 {
+        assert!(
+            start.elapsed() < common::STOP_BOUND,
+            "the second deadline waited for the first one's callback"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(other.is_interrupted());
+}
