@@ -106,6 +106,10 @@
 //!   ([`JoinError::Panicked`]).
 //! - Interrupting a thread that has finished, or a scope nothing uses any
 //!   more, does nothing.
+//! - After `fork()`, the child's deadlines work (its timer starts anew);
+//!   signals reach its scopes once the child calls [`signals::install`]
+//!   again (until then a second signal still exits). A child forked while
+//!   another thread held one of the runtime's locks cannot use the runtime.
 //!
 //! # Features
 //!

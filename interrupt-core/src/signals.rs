@@ -24,6 +24,12 @@
 //!    and the same kind of second-signal action adds a handle to it, any
 //!    other configuration is an error; the handlers go with the last
 //!    handle's `uninstall`.
+//! 6. After `fork()` the child has the handlers but not the signal thread:
+//!    its signals are counted (a second one still exits, with
+//!    `SecondSignal::Exit`) but request nothing until the child calls
+//!    `install` again, which drops the parent's installation (its handlers
+//!    are unregistered, its thread and self-pipe left alone, as they are
+//!    the parent's) and installs anew.
 
 use std::fmt;
 use std::io;
@@ -198,6 +204,14 @@ impl Signals {
     /// ```
     pub fn install(self) -> io::Result<SignalsHandle> {
         let mut state = lock(state());
+        if let Some(stale) = state
+            .active
+            .take_if(|active| active.process != std::process::id())
+        {
+            // Forked: that installation's thread is the parent's (invariant 6).
+            stale.forget_in_child();
+            state.handles = 0;
+        }
         if let Some(active) = &state.active {
             let mut wanted = self.signals.clone();
             wanted.sort_unstable();
@@ -311,6 +325,8 @@ enum SecondKind {
 }
 
 struct Installation {
+    /// The process it was made in (invariant 6).
+    process: u32,
     /// The signals asked for, sorted.
     signals: Vec<i32>,
     second: SecondKind,
@@ -391,6 +407,7 @@ impl Installation {
                 }
             })?;
         Ok(Self {
+            process: std::process::id(),
             signals,
             second: second_kind,
             registered,
@@ -398,6 +415,16 @@ impl Installation {
             thread: Some(thread),
             defaults,
         })
+    }
+
+    /// In a forked child: unregisters the counting handlers and leaves the
+    /// rest alone: the thread does not exist here, and the self-pipe is
+    /// shared with the parent (invariant 6).
+    fn forget_in_child(mut self) {
+        for id in self.registered.drain(..) {
+            low_level::unregister(id);
+        }
+        std::mem::forget(self);
     }
 
     /// Takes the handlers out; returns the default-action emulations it

@@ -15,6 +15,10 @@
 //!    [`RUNNER_IDLE`] with nothing to do exits. If no runner can be
 //!    started (the process is out of threads), the timer thread runs the
 //!    job itself.
+//! 5. After `fork()` only the forking thread exists in the child: the timer
+//!    and the runners remember the process they were started in, and a
+//!    child starts its own on its first job. (A child forked while another
+//!    thread held the timer's lock cannot use it: it would wait for ever.)
 
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
@@ -46,7 +50,8 @@ struct Entry {
 struct Queue {
     entries: BTreeMap<Key, Entry>,
     next_seq: u64,
-    running: bool,
+    /// The process whose timer thread runs, or 0 (invariant 5).
+    running: u32,
 }
 
 struct Timer {
@@ -58,7 +63,7 @@ static TIMER: Timer = Timer {
     queue: Mutex::new(Queue {
         entries: BTreeMap::new(),
         next_seq: 0,
-        running: false,
+        running: 0,
     }),
     wakeup: Condvar::new(),
 };
@@ -107,12 +112,14 @@ fn enqueue(delay: Duration, entry: Entry) -> Option<Key> {
         .first_key_value()
         .is_none_or(|(first, _)| key < *first);
     queue.entries.insert(key, entry);
-    if !queue.running {
+    let process = std::process::id();
+    if queue.running != process {
         // The new thread starts by taking this lock, so it sees the entry.
-        queue.running = thread::Builder::new()
+        let started = thread::Builder::new()
             .name("gracefully-timer".into())
             .spawn(run)
             .is_ok();
+        queue.running = if started { process } else { 0 };
     }
     drop(queue);
     if earliest {
@@ -187,17 +194,26 @@ mod runners {
         jobs: VecDeque<Job>,
         /// Runners waiting for a job.
         idle: usize,
+        /// The process they wait in (invariant 5).
+        process: u32,
     }
 
     static WORK: Mutex<Work> = Mutex::new(Work {
         jobs: VecDeque::new(),
         idle: 0,
+        process: 0,
     });
     static AVAILABLE: Condvar = Condvar::new();
 
     /// Runs `job` on a runner: a waiting one, or a new one (invariant 4).
     pub(super) fn run(job: Job) {
         let mut work = lock(&WORK);
+        let process = std::process::id();
+        if work.process != process {
+            // Forked: the runners counted here are the parent's.
+            work.process = process;
+            work.idle = 0;
+        }
         work.jobs.push_back(job);
         // A waiting runner counts as idle until it has the lock again, so
         // each queued job beyond the waiting runners gets a new one.

@@ -24,6 +24,7 @@ fn scenario() {
         "raise_twice" => raise_twice(),
         "clear_rearms" => clear_rearms(),
         "incompatible" => incompatible(),
+        "fork" => fork(),
         other => panic!("unknown scenario {other}"),
     };
     std::process::exit(status);
@@ -144,6 +145,47 @@ fn incompatible() -> i32 {
     0
 }
 
+/// After `fork()`: a deadline fires in the child, and `install` there
+/// makes signals request the child's scopes.
+fn fork() -> i32 {
+    let _signals = gracefully::signals::install().unwrap();
+    // The timer thread runs, in this process only.
+    drop(gracefully::InterruptHandle::new().interrupt_after(Duration::from_millis(1)));
+    say("ready");
+    // SAFETY: the child only uses the runtime, which starts threads of its
+    // own, and exits; no lock is held by another thread of ours here.
+    let child = unsafe { libc::fork() };
+    assert!(child >= 0, "fork failed");
+    if child > 0 {
+        let mut status = 0;
+        // SAFETY: `status` is a valid out-parameter for our own child.
+        unsafe { libc::waitpid(child, &raw mut status, 0) };
+        return if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            1
+        };
+    }
+    let handle = gracefully::InterruptHandle::new();
+    let _deadline = handle.interrupt_after(Duration::from_millis(20));
+    let start = std::time::Instant::now();
+    while !handle.is_interrupted() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    say(&format!(
+        "child deadline fired: {}",
+        handle.is_interrupted()
+    ));
+    let _signals = gracefully::signals::install().unwrap();
+    let worker = gracefully::spawn(|| gracefully::sleep(Duration::from_mins(1)));
+    say(&format!("child pid: {}", std::process::id()));
+    let exit = worker.join().unwrap().unwrap_err();
+    say(&format!("child worker: {:?}", exit.cause()));
+    // SAFETY: `_exit` has no preconditions; it skips the parent's atexit
+    // work, which is not the child's to do.
+    unsafe { libc::_exit(0) }
+}
+
 /// A worker that ignores requests keeps the shutdown waiting.
 fn stuck() -> i32 {
     let _signals = gracefully::signals::install().unwrap();
@@ -247,5 +289,23 @@ fn an_incompatible_second_install_is_an_error_and_handles_are_counted() {
     let mut child = Scenario::start("incompatible", false);
     child.signal("TERM");
     assert_eq!(child.expect("handled: "), "handled: Signal(15)");
+    assert_eq!(child.wait().0.code(), Some(0));
+}
+
+#[test]
+fn a_forked_child_has_working_deadlines_and_can_install_signal_handling() {
+    let mut child = Scenario::start("fork", false);
+    assert_eq!(
+        child.expect("child deadline fired: "),
+        "child deadline fired: true"
+    );
+    let pid = child.expect("child pid: ");
+    let pid = pid.trim_start_matches("child pid: ");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(child.expect("child worker: "), "child worker: Signal(15)");
     assert_eq!(child.wait().0.code(), Some(0));
 }
