@@ -146,6 +146,9 @@ impl Builder {
             let finish = finish; // also when `f` unwinds
             finish.0.started();
             current::adopt(scope);
+            // Not the spawning thread's critical-section mask.
+            #[cfg(target_os = "linux")]
+            crate::thread_signal::start_unmasked();
             f()
         });
         match spawned {

@@ -34,9 +34,11 @@ fn signal_number() -> libc::c_int {
 }
 
 /// Installs the handler once (invariant 1).
+/// Set once the handler is installed (invariant 1).
+static INSTALLED_SIGNAL: OnceLock<Result<libc::c_int, io::ErrorKind>> = OnceLock::new();
+
 fn install() -> io::Result<libc::c_int> {
-    static INSTALLED: OnceLock<Result<libc::c_int, io::ErrorKind>> = OnceLock::new();
-    let installed = INSTALLED.get_or_init(|| {
+    let installed = INSTALLED_SIGNAL.get_or_init(|| {
         let signal = signal_number();
         // SAFETY: the action is empty, so it is async-signal-safe and
         // cannot panic, as `register` requires.
@@ -119,8 +121,12 @@ thread_local! {
 /// while the request is pending, so a signal that lands just before the
 /// call is entered does not leave it blocked. The interrupt never closes or
 /// changes a file descriptor: the call is aborted and the resource stays
-/// usable. Inside critical sections the signal is held back until the
-/// outermost one closes.
+/// usable. Inside critical sections the signal is held back (blocked) until
+/// the outermost one closes. Threads made by [`spawn`](crate::spawn) start
+/// with it unblocked, and turning signal mode on unblocks it; a process
+/// started from inside such a section inherits it blocked, as it inherits
+/// any blocked signal (unblock it in a `pre_exec` if the program uses
+/// `SIGRTMAX - 3`).
 ///
 /// Many calls retry on `EINTR` and so do not benefit: `std`'s
 /// `read_exact`, `read_to_end`, `write_all` and `io::copy` retry an
@@ -190,15 +196,28 @@ pub fn signal_on_interrupt(enable: bool) -> io::Result<()> {
 }
 
 /// Turns signal mode's mask on or off to match the open sections; nothing
-/// once the thread's state is gone.
+/// once the thread's state is gone. Turning it on outside a section
+/// unblocks the signal even if the mask says otherwise: a thread may have
+/// inherited it blocked from a section of the thread that spawned it.
 fn set_active(active: bool) {
     let _ = STATE.try_with(|state| {
         let (was, depth) = state.get();
         state.set((active, depth));
         if depth > 0 && was != active {
             mask(active);
+        } else if depth == 0 && active {
+            mask(false);
         }
     });
+}
+
+/// For a thread made by `spawn`: unblocks the signal, which the thread
+/// inherits blocked when it was spawned inside a critical section of a
+/// thread in signal mode. Nothing if signal mode was never used.
+pub(crate) fn start_unmasked() {
+    if INSTALLED_SIGNAL.get().is_some() {
+        mask(false);
+    }
 }
 
 /// Has a signal already sent to this thread, if it is in signal mode,

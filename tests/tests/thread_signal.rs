@@ -163,3 +163,50 @@ fn no_signal_lands_after_clear_returned() {
     let late = join_within(worker, "worker").unwrap();
     assert_eq!(late, 0, "signals landed after clear returned");
 }
+
+/// Spawned from inside a critical section of a thread in signal mode, a
+/// thread inherits the signal blocked; `with_thread` makes the new thread
+/// one way or another. Its own signal mode must still end a plain read.
+fn a_thread_spawned_in_a_section_is_interrupted(
+    with_thread: fn(Box<dyn FnOnce() + Send>),
+    what: &str,
+) {
+    let (mut reader, mut writer) = io::pipe().unwrap();
+    let (result_tx, result) = std::sync::mpsc::channel();
+    let (handle_tx, handle) = std::sync::mpsc::channel();
+    let spawner = gracefully::spawn(move || {
+        signal_on_interrupt(true).unwrap();
+        let _section = gracefully::critical_section();
+        with_thread(Box::new(move || {
+            signal_on_interrupt(true).unwrap();
+            handle_tx.send(gracefully::current()).unwrap();
+            let plain = reader.read(&mut [0; 8]).map_err(|e| e.kind());
+            result_tx.send(plain).unwrap();
+        }));
+    });
+    join_within(spawner, "spawner").unwrap();
+    let reader_scope = handle.recv().unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    reader_scope.interrupt();
+    // Written long after the request: a read the signal cannot reach ends
+    // with this data instead.
+    let late = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(3));
+        let _ = writer.write_all(b"late");
+    });
+    let plain = result.recv_timeout(common::STOP_BOUND).unwrap();
+    assert_eq!(plain, Err(io::ErrorKind::Interrupted), "{what}");
+    late.join().unwrap();
+}
+
+#[test]
+fn a_thread_spawned_inside_a_critical_section_is_interrupted_in_signal_mode() {
+    a_thread_spawned_in_a_section_is_interrupted(
+        |f| drop(gracefully::spawn(f)),
+        "gracefully::spawn",
+    );
+    a_thread_spawned_in_a_section_is_interrupted(
+        |f| drop(std::thread::spawn(f)),
+        "std::thread::spawn",
+    );
+}
