@@ -63,7 +63,7 @@ fn with_current_slow<R>(f: impl FnOnce(&Scope) -> R) -> R {
 
 fn current_arc_slow() -> Arc<Scope> {
     OWN.try_with(|own| {
-        let scope = own.0.get_or_init(Scope::new_registered);
+        let scope = own.0.get_or_init(crate::shutdown::new_scope);
         let _ = CURRENT.try_with(|current| current.set(Arc::as_ptr(scope)));
         Arc::clone(scope)
     })

@@ -49,7 +49,7 @@ impl InterruptHandle {
     /// ```
     #[must_use]
     pub fn new() -> Self {
-        Self::from_scope(Scope::new_registered())
+        Self::from_scope(crate::shutdown::new_scope())
     }
 
     pub(crate) fn from_scope(scope: Arc<Scope>) -> Self {
@@ -114,7 +114,7 @@ impl InterruptHandle {
     /// ```
     #[must_use]
     pub fn child(&self) -> InterruptHandle {
-        let child = Scope::new_registered();
+        let child = crate::shutdown::new_scope();
         self.scope.add_child(&child);
         Self::from_scope(child)
     }

@@ -65,6 +65,7 @@ mod shutdown;
 #[cfg_attr(docsrs, doc(cfg(all(unix, feature = "signals"))))]
 pub mod signals;
 mod sleep;
+mod state;
 mod sync;
 mod thread;
 #[cfg(target_os = "linux")]

@@ -3,9 +3,8 @@
 //! # Invariants
 //!
 //! 1. One state word holds the request flag, the request's cause and the
-//!    critical-section depth. A request sets the flag and the cause only when
-//!    the flag is clear, so the first cause stays until [`Scope::clear`]. The
-//!    depth is changed only by code that runs with the scope current.
+//!    critical-section depth (`state.rs`, with its own invariants): the
+//!    first cause stays until [`Scope::clear`].
 //! 2. A request sets the flag (a read-modify-write) before it takes the
 //!    `waiters` lock and runs the wake actions. A wait adds its wake action
 //!    under that lock and reads the flag after releasing it. Either the
@@ -90,28 +89,16 @@ use std::time::Duration;
 use crate::exit::{Cause, ThreadExit};
 use crate::fanout::Fanout;
 use crate::registry;
+use crate::state::StateWord;
 use crate::sync::thread::{self, Thread, ThreadId};
 use crate::sync::{
-    Arc, AtomicU32, AtomicU64, AtomicUsize, AtomicWaker, Condvar, Mutex, MutexGuard, Ordering,
-    PoisonError, Weak, fence, global, lock,
+    Arc, AtomicU32, AtomicUsize, AtomicWaker, Condvar, Mutex, MutexGuard, Ordering, PoisonError,
+    Weak, global, lock,
 };
 #[cfg(target_os = "linux")]
 use crate::thread_signal::ThreadSignal;
 #[cfg(not(loom))]
 use crate::timer;
-
-/// Bit 0: a request is pending.
-const REQUESTED: u64 = 1;
-/// Bits 1..4: the cause's tag.
-const CAUSE_SHIFT: u32 = 1;
-const CAUSE_MASK: u64 = 0b111 << CAUSE_SHIFT;
-/// Bits 8..32: the signal number of `Cause::Signal`.
-const SIGNAL_SHIFT: u32 = 8;
-const SIGNAL_MASK: u64 = 0xFF_FFFF;
-/// Bits 32..64: how many critical sections are open on the scope.
-const DEPTH_SHIFT: u32 = 32;
-const DEPTH_ONE: u64 = 1 << DEPTH_SHIFT;
-const DEPTH_MASK: u64 = !0 << DEPTH_SHIFT;
 
 /// How long a requester watches a notified condvar wait for it to wake
 /// (invariant 4).
@@ -136,38 +123,10 @@ const RENOTIFY_DELAYS: [Duration; 4] = [
 /// Registry slot of a scope that is not registered.
 const NO_SLOT: usize = usize::MAX;
 
-/// Signal numbers outside `0..2^24` (none exist) are stored as 0.
-fn encode_cause(cause: Cause) -> u64 {
-    let (tag, signal) = match cause {
-        Cause::Interrupted => (1, 0),
-        Cause::All => (2, 0),
-        Cause::Signal(n) => (3, u64::try_from(n).unwrap_or(0) & SIGNAL_MASK),
-        Cause::Deadline => (4, 0),
-        Cause::Parent => (5, 0),
-    };
-    (tag << CAUSE_SHIFT) | (signal << SIGNAL_SHIFT)
-}
-
-fn decode_cause(state: u64) -> Cause {
-    match (state & CAUSE_MASK) >> CAUSE_SHIFT {
-        2 => Cause::All,
-        3 => Cause::Signal(i32::try_from((state >> SIGNAL_SHIFT) & SIGNAL_MASK).unwrap_or(0)),
-        4 => Cause::Deadline,
-        5 => Cause::Parent,
-        _ => Cause::Interrupted,
-    }
-}
-
-/// The exit to deliver for `state`: a request is pending and no critical
-/// section is open.
-fn deliverable(state: u64) -> Option<ThreadExit> {
-    (state & REQUESTED != 0 && state & DEPTH_MASK == 0)
-        .then(|| ThreadExit::new(decode_cause(state)))
-}
-
 /// One interruptible unit. Shared as `Arc<Scope>`.
 pub(crate) struct Scope {
-    state: AtomicU64,
+    /// The request, its cause and the critical depth (invariant 1).
+    state: StateWord,
     /// Condvar notifications in progress outside the `waiters` lock
     /// (invariant 3).
     notifying: AtomicUsize,
@@ -280,7 +239,7 @@ static NEXT_ID: global::AtomicU64 = global::AtomicU64::new(1);
 impl Scope {
     fn with_slot(slot: usize) -> Self {
         Scope {
-            state: AtomicU64::new(0),
+            state: StateWord::new(),
             notifying: AtomicUsize::new(0),
             departures: AtomicU32::new(0),
             // Relaxed: ids only need to be unique, not ordered with anything.
@@ -294,14 +253,11 @@ impl Scope {
     }
 
     /// A new scope in the process-wide registry; it leaves the registry when
-    /// the last `Arc` to it is dropped.
-    /// Once a shutdown has begun, it starts requested (`Cause::All`).
+    /// the last `Arc` to it is dropped. (Made through
+    /// [`shutdown::new_scope`](crate::shutdown::new_scope), which requests it
+    /// once a shutdown has begun.)
     pub(crate) fn new_registered() -> Arc<Scope> {
-        let scope = Arc::new_cyclic(|weak| Scope::with_slot(registry::insert(weak.clone())));
-        if crate::shutdown::shutting_down() {
-            scope.request(Cause::All);
-        }
-        scope
+        Arc::new_cyclic(|weak| Scope::with_slot(registry::insert(weak.clone())))
     }
 
     /// A new scope outside the registry (for threads that are exiting).
@@ -318,38 +274,17 @@ impl Scope {
     /// section is open.
     #[inline]
     pub(crate) fn check(&self) -> Result<(), ThreadExit> {
-        // Relaxed: the fast path only needs to see the flag eventually; when
-        // it is set, `check_slow` adds the acquire fence.
-        let state = self.state.load(Ordering::Relaxed);
-        if state & REQUESTED == 0 {
-            Ok(())
-        } else {
-            Self::check_slow(state)
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn check_slow(state: u64) -> Result<(), ThreadExit> {
-        // Acquire: pairs with the request's release so that what the
-        // requester wrote before interrupting is visible to the exit path.
-        fence(Ordering::Acquire);
-        match deliverable(state) {
-            Some(exit) => Err(exit),
-            None => Ok(()),
-        }
+        self.state.check()
     }
 
     /// The exit to deliver now, if any (used by waits after registering).
     pub(crate) fn pending(&self) -> Option<ThreadExit> {
-        // Acquire: see `check_slow`; invariant 2 needs only coherence.
-        deliverable(self.state.load(Ordering::Acquire))
+        self.state.pending()
     }
 
     /// Is a request pending (inside critical sections too)?
     pub(crate) fn is_requested(&self) -> bool {
-        // Acquire: a `true` answer makes the requester's writes visible.
-        self.state.load(Ordering::Acquire) & REQUESTED != 0
+        self.state.is_requested()
     }
 
     /// How many condvar waits have left (invariant 4), for a requester
@@ -361,10 +296,7 @@ impl Scope {
 
     /// Is a critical section open on this scope?
     pub(crate) fn in_critical(&self) -> bool {
-        // Relaxed: the depth is only changed by code running with this scope
-        // current, which is ordered with this read by program order or by
-        // whatever handed the scope over.
-        self.state.load(Ordering::Relaxed) & DEPTH_MASK != 0
+        self.state.in_critical()
     }
 
     /// Condvar notifications and signals in flight (for the loom models).
@@ -387,28 +319,13 @@ impl Scope {
     /// whether a critical section was open then, `None` when a request was
     /// already pending. For [`Fanout::request`], which then wakes the scope.
     pub(crate) fn set_requested(&self, cause: Cause) -> Option<bool> {
-        let bits = REQUESTED | encode_cause(cause);
-        // AcqRel: release publishes the requester's earlier writes to the
-        // interrupted code; acquire orders the wake-up after the flag.
-        self.state
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
-                (state & REQUESTED == 0).then_some(state | bits)
-            })
-            .ok()
-            .map(|previous| previous & DEPTH_MASK != 0)
+        self.state.set_requested(cause)
     }
 
     /// Resets a pending request and returns it. Once it returns, no signal
     /// for the request is on its way to the calling thread (invariant 8).
     pub(crate) fn clear(&self) -> Option<ThreadExit> {
-        // AcqRel: the same pairing as `request`; keeps only the depth.
-        let cleared = self
-            .state
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
-                (state & REQUESTED != 0).then_some(state & DEPTH_MASK)
-            })
-            .ok()
-            .map(|previous| ThreadExit::new(decode_cause(previous)));
+        let cleared = self.state.clear();
         #[cfg(target_os = "linux")]
         if cleared.is_some() {
             // A sender that read the flag under the lock before it was reset
@@ -424,22 +341,14 @@ impl Scope {
     }
 
     pub(crate) fn enter_critical(&self) {
-        // Relaxed: see `in_critical`. The depth cannot realistically reach
-        // 2^32 open sections (each is a live guard).
-        let previous = self.state.fetch_add(DEPTH_ONE, Ordering::Relaxed);
-        debug_assert_ne!(previous & DEPTH_MASK, DEPTH_MASK, "critical depth overflow");
+        self.state.enter_critical();
     }
 
     /// Closes a critical section. Closing the outermost one with a request
     /// pending wakes the scope's waits, which the request left alone
     /// (invariant 9).
     pub(crate) fn exit_critical(self: &Arc<Self>) {
-        // Relaxed: the decision needs only the modification order of the
-        // state word, which this read-modify-write and the request's share
-        // (invariant 9); the wake-up's own ordering comes from the lock.
-        let previous = self.state.fetch_sub(DEPTH_ONE, Ordering::Relaxed);
-        debug_assert_ne!(previous & DEPTH_MASK, 0, "critical depth underflow");
-        if previous & DEPTH_MASK == DEPTH_ONE && previous & REQUESTED != 0 {
+        if self.state.exit_critical() {
             let mut fanout = Fanout::default();
             self.wake(&mut fanout, Reach::Waits);
             fanout.finish_and_resume();
@@ -795,11 +704,9 @@ impl Drop for Scope {
 
 impl fmt::Debug for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.state.load(Ordering::Relaxed);
         f.debug_struct("Scope")
             .field("id", &self.id)
-            .field("requested", &(state & REQUESTED != 0))
-            .field("critical_depth", &(state >> DEPTH_SHIFT))
+            .field("state", &self.state)
             .finish_non_exhaustive()
     }
 }
@@ -832,20 +739,6 @@ mod tests {
         assert_eq!(scope.clear(), None);
         assert!(scope.request(Cause::Signal(2)));
         assert_eq!(scope.check().unwrap_err().cause(), Cause::Signal(2));
-    }
-
-    #[test]
-    fn every_cause_survives_the_state_word() {
-        for cause in [
-            Cause::Interrupted,
-            Cause::All,
-            Cause::Signal(1),
-            Cause::Signal(64),
-            Cause::Deadline,
-            Cause::Parent,
-        ] {
-            assert_eq!(decode_cause(encode_cause(cause)), cause);
-        }
     }
 
     #[test]

@@ -47,9 +47,20 @@ fn changed() {
 }
 
 /// Has a shutdown begun (invariant 2)?
-pub(crate) fn shutting_down() -> bool {
+fn shutting_down() -> bool {
     // Acquire: pairs with the store in `shutdown`.
     SHUTTING_DOWN.load(Ordering::Acquire)
+}
+
+/// A new registered scope: every thread's, task's and child's is made
+/// here. Once a shutdown has begun it starts requested with `Cause::All`
+/// (invariant 2).
+pub(crate) fn new_scope() -> Arc<Scope> {
+    let scope = Scope::new_registered();
+    if shutting_down() {
+        scope.request(Cause::All);
+    }
+    scope
 }
 
 /// A thread made by `spawn`, for `shutdown` and `join_interruptible`.

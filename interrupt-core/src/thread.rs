@@ -10,7 +10,6 @@ use std::thread::{self as std_thread, Thread};
 use crate::current;
 use crate::exit::ThreadExit;
 use crate::handle::InterruptHandle;
-use crate::scope::Scope;
 use crate::shutdown::ThreadRecord;
 use crate::sync::{Arc, lock};
 
@@ -138,7 +137,7 @@ impl Builder {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let scope = Scope::new_registered();
+        let scope = crate::shutdown::new_scope();
         let handle = InterruptHandle::from_scope(Arc::clone(&scope));
         let record = ThreadRecord::register(self.name, &scope);
         let finish = FinishOnDrop(Arc::clone(&record));
