@@ -5,11 +5,12 @@
 
 #![cfg(all(unix, feature = "signals"))]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-const BOUND: Duration = Duration::from_secs(20);
+use common::scenario::{kill, wait_within};
 
 /// Runs `main_exit <mode>`, sends it SIGINT once it is ready, and returns
 /// its exit status and stderr.
@@ -25,22 +26,8 @@ fn run(mode: &str) -> (Option<i32>, String) {
         .read_line(&mut ready)
         .unwrap();
     assert_eq!(ready.trim(), "ready");
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + BOUND;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{mode}: the program did not exit within {BOUND:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    kill(child.id(), "INT");
+    let status = wait_within(&mut child, mode);
     let mut stderr = String::new();
     child
         .stderr

@@ -5,14 +5,15 @@
 
 #![cfg(all(unix, feature = "signals"))]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
-const BOUND: Duration = Duration::from_secs(20);
+use common::scenario::{kill, wait_within};
 
 fn service_binary() -> PathBuf {
     let deps = std::env::current_exe().unwrap();
@@ -78,22 +79,8 @@ fn run(signal: &str, extra: &[&str]) -> Run {
         assert_eq!(String::from_utf8(echoed).unwrap(), expected);
     }
 
-    let killed = Command::new("kill")
-        .args([&format!("-{signal}"), &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let deadline = Instant::now() + BOUND;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the service did not exit within {BOUND:?} of SIG{signal}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    kill(child.id(), signal);
+    let status = wait_within(&mut child, &format!("the service, after SIG{signal},"));
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
     let mut stderr = String::new();

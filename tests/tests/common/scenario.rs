@@ -83,24 +83,36 @@ impl Scenario {
     }
 
     pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .args([&format!("-{signal}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
+        kill(self.child.id(), signal);
     }
 
     pub fn wait(mut self) -> (ExitStatus, Vec<String>) {
-        let deadline = Instant::now() + BOUND;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return (status, self.lines.try_iter().collect());
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("the child did not exit within {BOUND:?}");
-            }
-            std::thread::sleep(Duration::from_millis(10));
+        let status = wait_within(&mut self.child, "the child");
+        (status, self.lines.try_iter().collect())
+    }
+}
+
+/// Sends `signal` (a name such as `INT`) to process `pid` with `kill`.
+pub fn kill(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal} {pid} failed");
+}
+
+/// Waits for `child` to exit, killing it and failing the test if it has
+/// not within the bound.
+pub fn wait_within(child: &mut Child, what: &str) -> ExitStatus {
+    let deadline = Instant::now() + BOUND;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
         }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what} did not exit within {BOUND:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
