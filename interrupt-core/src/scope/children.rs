@@ -1,0 +1,33 @@
+//! A scope's children: scopes requested whenever it is.
+//!
+//! # Invariants
+//!
+//! (Numbered with those of `scope/mod.rs`.)
+//!
+//! 7. A child is linked by a `Weak` in its parent's list, added under the
+//!    lock with the same flag check; a dropped child's entry is dead and is
+//!    pruned when the list grows.
+
+use super::Scope;
+use super::wake_list::Wake;
+use crate::exit::Cause;
+use crate::sync::{Arc, lock};
+
+impl Scope {
+    /// Links `child` so that a request here requests it too (invariant 7).
+    pub(crate) fn add_child(self: &Arc<Self>, child: &Arc<Scope>) {
+        let mut waiters = lock(&self.waiters);
+        if self.is_requested() {
+            drop(waiters);
+            child.request(Cause::Parent);
+            return;
+        }
+        let len = waiters.entries.len();
+        if len >= 16 && len.is_power_of_two() {
+            waiters.entries.retain(
+                |(_, wake)| !matches!(wake, Wake::Child(child) if child.strong_count() == 0),
+            );
+        }
+        waiters.push(Wake::Child(Arc::downgrade(child)));
+    }
+}
