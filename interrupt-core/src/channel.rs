@@ -149,18 +149,9 @@ fn receive<T>(receiver: &Receiver<T>, timeout: Option<Duration>) -> Result<T, Re
             Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
             Err(TryRecvError::Empty) => {}
         }
-        if scope.in_critical() {
-            return match deadline {
-                Some(deadline) => receiver.recv_deadline(deadline).map_err(|error| {
-                    if error.is_timeout() {
-                        RecvTimeoutError::Timeout
-                    } else {
-                        RecvTimeoutError::Disconnected
-                    }
-                }),
-                None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            };
-        }
+        // Inside a critical section nothing is deliverable and no request
+        // pokes the wait, so it is a plain receive; but the close of the
+        // section, on another thread sharing the scope, pokes it.
         // While the thread exits, once its own channel is gone, a channel
         // of this call's own does the same.
         let (sender, signal) = SIGNAL

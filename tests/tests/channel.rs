@@ -147,3 +147,21 @@ fn recv_timeout_in_a_thread_local_destructor_behaves_as_a_plain_receive() {
         .join()
         .expect("a receive in a thread-local destructor panicked");
 }
+
+#[test]
+fn a_receive_in_a_shared_scope_is_woken_when_another_threads_section_closes() {
+    gracefully::spawn(|| {
+        common::a_shared_scope_wait_is_woken_when_the_section_closes(
+            || {
+                let (_tx, rx) = crossbeam_channel::unbounded::<u32>();
+                match channel::recv(&rx) {
+                    Err(RecvError::Interrupted(exit)) => Err(exit),
+                    other => panic!("the receive ended with {other:?}"),
+                }
+            },
+            "channel::recv",
+        );
+    })
+    .join()
+    .unwrap();
+}

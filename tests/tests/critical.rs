@@ -123,37 +123,10 @@ fn racing_requests_are_never_delivered_inside_and_never_lost() {
     assert_eq!(join_within(worker, "sections").unwrap(), ROUNDS);
 }
 
-/// A submitter opens a critical section, a job entered in its scope on
-/// another thread starts a wait, the submitter is interrupted and closes
-/// the section: the close wakes the job's wait.
-fn a_shared_scope_wait_is_woken_when_the_section_closes(
-    wait: fn() -> Result<(), gracefully::ThreadExit>,
-    what: &str,
-) {
-    let submitter = gracefully::current();
-    let section = gracefully::critical_section();
-    let job = {
-        let scope = submitter.clone();
-        gracefully::spawn(move || scope.enter(wait))
-    };
-    std::thread::sleep(Duration::from_millis(50)); // the job is waiting
-    submitter.interrupt();
-    std::thread::sleep(Duration::from_millis(50)); // deferred, not delivered
-    assert!(!job.is_finished(), "{what}: delivered inside the section");
-    drop(section);
-    let stopped = join_within(job, what).unwrap();
-    assert_eq!(
-        stopped.map_err(|e| e.cause()),
-        Err(Cause::Interrupted),
-        "{what}"
-    );
-    gracefully::clear();
-}
-
 #[test]
 fn a_sleep_in_a_shared_scope_is_woken_when_another_threads_section_closes() {
     gracefully::spawn(|| {
-        a_shared_scope_wait_is_woken_when_the_section_closes(
+        common::a_shared_scope_wait_is_woken_when_the_section_closes(
             || gracefully::sleep(Duration::from_mins(1)),
             "sleep",
         );
@@ -165,7 +138,7 @@ fn a_sleep_in_a_shared_scope_is_woken_when_another_threads_section_closes() {
 #[test]
 fn a_park_in_a_shared_scope_is_woken_when_another_threads_section_closes() {
     gracefully::spawn(|| {
-        a_shared_scope_wait_is_woken_when_the_section_closes(
+        common::a_shared_scope_wait_is_woken_when_the_section_closes(
             || loop {
                 gracefully::park()?;
             },
@@ -179,7 +152,7 @@ fn a_park_in_a_shared_scope_is_woken_when_another_threads_section_closes() {
 #[test]
 fn a_condvar_wait_in_a_shared_scope_is_woken_when_another_threads_section_closes() {
     gracefully::spawn(|| {
-        a_shared_scope_wait_is_woken_when_the_section_closes(
+        common::a_shared_scope_wait_is_woken_when_the_section_closes(
             || {
                 let lock = std::sync::Mutex::new(());
                 let condvar = std::sync::Condvar::new();

@@ -61,7 +61,7 @@
 //!    kernel deliver a signal still pending on the calling thread: a
 //!    cleared request sends nothing more.
 //! 9. A request that finds a critical section open leaves the waits alone
-//!    (unpark, notify, signal and task entries: nothing is deliverable to
+//!    (unpark, notify, signal, task and poke entries: nothing is deliverable to
 //!    them); its children and callbacks are reached at once. The close of
 //!    the outermost section, seeing the request, wakes the waits. Both
 //!    decisions read the state word in one read-modify-write each, so in
@@ -139,6 +139,10 @@ pub(super) enum Wake {
     Signal(ThreadSignal),
     /// A task pending on this scope: its latest waker (invariant 5).
     Task(Arc<AtomicWaker>),
+    /// A blocking call of this crate that wakes itself through its own
+    /// channel or descriptor: poked like any wait (invariant 9), and a
+    /// late poke is harmless (the call drains its channel first).
+    Poke(Poke),
 }
 
 /// Which of a scope's entries a request wakes ([`Scope::wake`]).
@@ -181,6 +185,10 @@ impl Outside {
 
 type Callback = Box<dyn FnOnce() + Send>;
 
+/// What a [`Wake::Poke`] entry runs, outside the lock, as often as the
+/// scope's waits are woken.
+pub(crate) type Poke = Arc<dyn Fn() + Send + Sync>;
+
 /// A condvar borrowed by a running wait call (invariant 3).
 #[derive(Clone, Copy)]
 pub(super) struct CondvarRef(NonNull<Condvar>);
@@ -215,6 +223,7 @@ impl Scope {
         let mut unpark = Vec::new();
         let mut notify = Vec::new();
         let mut tasks = Vec::new();
+        let mut pokes = Vec::new();
         let mut callbacks = Vec::new();
         #[cfg(target_os = "linux")]
         let mut signals = Vec::new();
@@ -224,6 +233,7 @@ impl Scope {
                 Wake::Unpark(thread) if waits => unpark.push(thread.clone()),
                 Wake::Notify(condvar) if waits => notify.push((*id, *condvar)),
                 Wake::Task(waker) if waits => tasks.push(Arc::clone(waker)),
+                Wake::Poke(poke) if waits => pokes.push(Arc::clone(poke)),
                 // Not once the request is cleared: `clear` waits only for
                 // signals sent under a flag it had not reset (invariant 8).
                 #[cfg(target_os = "linux")]
@@ -254,6 +264,9 @@ impl Scope {
         }
         for task in tasks {
             task.wake();
+        }
+        for poke in pokes {
+            poke();
         }
         for (id, _) in notify {
             fanout.notified(Arc::clone(self), id, departures);
@@ -286,6 +299,13 @@ impl Scope {
 
     /// Makes a request wake the task whose waker `waker` holds
     /// (invariant 5); returns the entry's id, for [`Scope::deregister`].
+    /// Makes a request (or the close of the critical section that deferred
+    /// it) run `poke`; returns the entry's id, for [`Scope::deregister`].
+    /// Register before reading the flag.
+    pub(crate) fn add_poke(&self, poke: Poke) -> u64 {
+        self.register(Wake::Poke(poke))
+    }
+
     pub(crate) fn add_task(&self, waker: Arc<AtomicWaker>) -> u64 {
         self.register(Wake::Task(waker))
     }
@@ -301,18 +321,6 @@ impl Scope {
             return None;
         }
         Some(waiters.push(Wake::Callback(callback)))
-    }
-
-    /// Removes callback `id` without waiting for it if it is running: for
-    /// callbacks whose late run is harmless (they only signal a wake-up
-    /// that the next wait drains first).
-    pub(crate) fn forget_callback(&self, id: u64) {
-        let mut waiters = lock(&self.waiters);
-        if let Some(index) = waiters.entries.iter().position(|(entry, _)| *entry == id)
-            && matches!(waiters.entries[index].1, Wake::Callback(_))
-        {
-            waiters.entries.swap_remove(index);
-        }
     }
 
     /// Removes callback `id`: returns once it is sure never to run, or has

@@ -67,3 +67,30 @@ pub async fn wait_forever() -> Result<(), ThreadExit> {
     std::future::pending::<()>().await;
     Ok(())
 }
+
+/// A submitter opens a critical section, a job entered in its scope on
+/// another thread starts a wait, the submitter is interrupted and closes
+/// the section: the close wakes the job's wait.
+pub fn a_shared_scope_wait_is_woken_when_the_section_closes(
+    wait: fn() -> Result<(), gracefully::ThreadExit>,
+    what: &str,
+) {
+    let submitter = gracefully::current();
+    let section = gracefully::critical_section();
+    let job = {
+        let scope = submitter.clone();
+        gracefully::spawn(move || scope.enter(wait))
+    };
+    std::thread::sleep(Duration::from_millis(50)); // the job is waiting
+    submitter.interrupt();
+    std::thread::sleep(Duration::from_millis(50)); // deferred, not delivered
+    assert!(!job.is_finished(), "{what}: delivered inside the section");
+    drop(section);
+    let stopped = join_within(job, what).unwrap();
+    assert_eq!(
+        stopped.map_err(|e| e.cause()),
+        Err(gracefully::Cause::Interrupted),
+        "{what}"
+    );
+    gracefully::clear();
+}
