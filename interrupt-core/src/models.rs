@@ -31,6 +31,7 @@ use crate::future::TaskEntry;
 use crate::park::park_in;
 use crate::scope::Scope;
 use crate::sync::{Condvar, Mutex, lock};
+use crate::wake::WakeOnRequest;
 
 /// Runs `body` on the scope's owner thread under loom while a second thread
 /// requests the scope with `cause`; then, with the request returned, runs
@@ -177,6 +178,30 @@ fn request_vs_two_tasks_registering() {
                 task.remove(scope);
             }
         },
+    );
+}
+
+/// A blocking call's poke, registered as the request lands, runs or the
+/// call sees the request: the call, waiting for one or the other, ends
+/// (`WakeOnRequest`, invariants 2 and 9).
+#[test]
+fn request_vs_poke_registration() {
+    model(
+        Cause::Interrupted,
+        |scope| {
+            // As the channel receive and the I/O waits do: a request seen
+            // first ends the call; after registering, only a poke does.
+            if scope.pending().is_some() {
+                return;
+            }
+            let poked = Arc::new(AtomicBool::new(false));
+            let flag = Arc::clone(&poked);
+            let _wake = WakeOnRequest::new(scope, move || flag.store(true, SeqCst));
+            while !poked.load(SeqCst) {
+                thread::yield_now();
+            }
+        },
+        |_, ()| {},
     );
 }
 
