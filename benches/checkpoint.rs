@@ -469,7 +469,9 @@ fn task_fan_out(c: &mut Criterion) {
                     let parent = InterruptHandle::new();
                     runtime.block_on(stop_tasks(
                         || tokio::spawn(pending_until_interrupted().with_interrupt(parent.child())),
-                        || parent.interrupt(),
+                        || {
+                            parent.interrupt();
+                        },
                         |result| assert!(result.is_err()),
                     ))
                 })
@@ -557,7 +559,9 @@ fn wake_ups(c: &mut Criterion) {
                     assert!(gracefully::sleep(Duration::from_hours(1)).is_err());
                     gracefully::clear();
                 },
-                gracefully::JoinHandle::interrupt,
+                |worker| {
+                    worker.interrupt();
+                },
             )
         });
     });
@@ -569,7 +573,9 @@ fn wake_ups(c: &mut Criterion) {
                     while gracefully::park().is_ok() {}
                     gracefully::clear();
                 },
-                gracefully::JoinHandle::interrupt,
+                |worker| {
+                    worker.interrupt();
+                },
             )
         });
     });
@@ -598,7 +604,9 @@ fn wake_ups(c: &mut Criterion) {
                     }
                     gracefully::clear();
                 },
-                gracefully::JoinHandle::interrupt,
+                |worker| {
+                    worker.interrupt();
+                },
             )
         });
     });
@@ -646,7 +654,9 @@ fn io_wake_ups(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement:
                     assert!(Interruptible::new(&server).read(&mut buffer).is_err());
                     gracefully::clear();
                 },
-                gracefully::JoinHandle::interrupt,
+                |worker| {
+                    worker.interrupt();
+                },
             );
             drop(client);
             latency
@@ -671,7 +681,9 @@ fn channel_wake_ups(group: &mut criterion::BenchmarkGroup<'_, criterion::measure
                     assert!(gracefully::channel::recv(&rx).is_err());
                     gracefully::clear();
                 },
-                gracefully::JoinHandle::interrupt,
+                |worker| {
+                    worker.interrupt();
+                },
             );
             drop(tx);
             latency

@@ -35,20 +35,48 @@ pub enum Cause {
     Signal(i32),
     /// A deadline passed.
     Deadline,
-    /// The parent scope was interrupted.
-    Parent,
 }
 
+/// Displays as users read it: `interrupted`, `all`, `SIGINT` (a signal by
+/// its name where it has a common one, else `signal 40`), `deadline`.
 impl fmt::Display for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Cause::Interrupted => f.write_str("interrupt requested"),
-            Cause::All => f.write_str("every scope interrupted"),
-            Cause::Signal(n) => write!(f, "signal {n}"),
-            Cause::Deadline => f.write_str("deadline passed"),
-            Cause::Parent => f.write_str("parent scope interrupted"),
+            Cause::Interrupted => f.write_str("interrupted"),
+            Cause::All => f.write_str("all"),
+            Cause::Signal(n) => match signal_name(*n) {
+                Some(name) => f.write_str(name),
+                None => write!(f, "signal {n}"),
+            },
+            Cause::Deadline => f.write_str("deadline"),
         }
     }
+}
+
+/// The name of a common signal, by this platform's numbers.
+#[cfg(unix)]
+fn signal_name(signal: i32) -> Option<&'static str> {
+    const NAMES: [(libc::c_int, &str); 10] = [
+        (libc::SIGHUP, "SIGHUP"),
+        (libc::SIGINT, "SIGINT"),
+        (libc::SIGQUIT, "SIGQUIT"),
+        (libc::SIGTERM, "SIGTERM"),
+        (libc::SIGUSR1, "SIGUSR1"),
+        (libc::SIGUSR2, "SIGUSR2"),
+        (libc::SIGPIPE, "SIGPIPE"),
+        (libc::SIGALRM, "SIGALRM"),
+        (libc::SIGCHLD, "SIGCHLD"),
+        (libc::SIGWINCH, "SIGWINCH"),
+    ];
+    NAMES
+        .iter()
+        .find(|(number, _)| *number == signal)
+        .map(|(_, name)| *name)
+}
+
+#[cfg(not(unix))]
+fn signal_name(_signal: i32) -> Option<&'static str> {
+    None
 }
 
 /// The error an interruption point returns when a request is pending.
@@ -71,7 +99,7 @@ impl fmt::Display for Cause {
 /// let io: std::io::Error = exit.clone().into();
 /// assert_ne!(io.kind(), std::io::ErrorKind::Interrupted);
 /// assert_eq!(ThreadExit::from_io(&io), Some(&exit));
-/// assert_eq!(exit.to_string(), "interrupted: deadline passed");
+/// assert_eq!(exit.to_string(), "interrupted: deadline");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ThreadExit {
@@ -158,7 +186,10 @@ impl ThreadExit {
 
 impl fmt::Display for ThreadExit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "interrupted: {}", self.cause)
+        match self.cause {
+            Cause::Interrupted => f.write_str("interrupted"),
+            cause => write!(f, "interrupted: {cause}"),
+        }
     }
 }
 
@@ -190,8 +221,8 @@ mod tests {
             Cause::Interrupted,
             Cause::All,
             Cause::Signal(2),
+            Cause::Signal(40),
             Cause::Deadline,
-            Cause::Parent,
         ]
         .into_iter()
         .map(|c| ThreadExit::new(c).to_string())
@@ -199,11 +230,11 @@ mod tests {
         assert_eq!(
             texts,
             [
-                "interrupted: interrupt requested",
-                "interrupted: every scope interrupted",
-                "interrupted: signal 2",
-                "interrupted: deadline passed",
-                "interrupted: parent scope interrupted",
+                "interrupted",
+                "interrupted: all",
+                "interrupted: SIGINT",
+                "interrupted: signal 40",
+                "interrupted: deadline",
             ]
         );
     }

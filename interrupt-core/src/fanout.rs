@@ -31,8 +31,9 @@ pub(crate) type Panic = Box<dyn Any + Send + 'static>;
 /// One request's walk over the scopes it reaches.
 #[derive(Default)]
 pub(crate) struct Fanout {
-    /// Children still to request (invariant 2).
-    children: Vec<Weak<Scope>>,
+    /// Children still to request, each with its parent's cause
+    /// (invariant 2).
+    children: Vec<(Weak<Scope>, Cause)>,
     /// Notified condvar waits: each wait's scope, entry, and the scope's
     /// departure count taken before the notification (scope invariant 4).
     waits: Vec<(Arc<Scope>, u64, u32)>,
@@ -46,9 +47,9 @@ impl Fanout {
     /// nothing is woken).
     pub(crate) fn request(&mut self, scope: &Arc<Scope>, cause: Cause) -> bool {
         let set = self.request_one(scope, cause);
-        while let Some(child) = self.children.pop() {
+        while let Some((child, cause)) = self.children.pop() {
             if let Some(child) = child.upgrade() {
-                self.request_one(&child, Cause::Parent);
+                self.request_one(&child, cause);
             }
         }
         set
@@ -68,9 +69,10 @@ impl Fanout {
         true
     }
 
-    /// A child of a scope being requested, to request next.
-    pub(crate) fn add_child(&mut self, child: Weak<Scope>) {
-        self.children.push(child);
+    /// A child of a scope being requested, to request next with the
+    /// parent's `cause`.
+    pub(crate) fn add_child(&mut self, child: Weak<Scope>, cause: Cause) {
+        self.children.push((child, cause));
     }
 
     /// A condvar wait of `scope` that was notified, to confirm.

@@ -69,7 +69,8 @@ impl InterruptHandle {
     ///
     /// The request is sticky: it stays until the scope calls
     /// [`clear`](crate::clear). When a request is already pending, this does
-    /// nothing (the first cause is kept).
+    /// nothing (the first cause is kept). Returns whether this call made the
+    /// request (C++'s `request_stop`).
     ///
     /// It does not block, with one bounded exception: when the scope is in a
     /// condvar [`wait`](crate::wait), the call watches for up to 50 µs that
@@ -86,14 +87,38 @@ impl InterruptHandle {
     ///
     /// ```
     /// let worker = gracefully::spawn(gracefully::park);
-    /// worker.handle().interrupt();
+    /// assert!(worker.handle().interrupt()); // this call made the request
+    /// assert!(!worker.handle().interrupt()); // it was pending already
     /// assert!(worker.join().unwrap().is_err());
     /// ```
-    pub fn interrupt(&self) {
-        self.scope.request(Cause::Interrupted);
+    #[expect(
+        clippy::must_use_candidate,
+        reason = "most callers only want the request made"
+    )]
+    pub fn interrupt(&self) -> bool {
+        self.scope.request(Cause::Interrupted)
     }
 
-    /// A new scope that is interrupted, with [`Cause::Parent`], whenever
+    /// The pending request's cause, or `None` when no request is pending
+    /// (inside critical sections too). An `on_interrupt` callback can tell
+    /// a deadline from a signal by it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gracefully::{Cause, InterruptHandle};
+    ///
+    /// let handle = InterruptHandle::new();
+    /// assert_eq!(handle.cause(), None);
+    /// handle.interrupt();
+    /// assert_eq!(handle.cause(), Some(Cause::Interrupted));
+    /// ```
+    #[must_use]
+    pub fn cause(&self) -> Option<Cause> {
+        self.scope.cause()
+    }
+
+    /// A new scope that is interrupted, with this one's cause, whenever
     /// this one is; at once if this one already is.
     ///
     /// Requests go down the tree, never up: interrupting the child leaves
@@ -110,7 +135,7 @@ impl InterruptHandle {
     /// assert!(!server.is_interrupted());
     /// let other = server.child();
     /// server.interrupt();
-    /// assert!(other.is_interrupted());
+    /// assert_eq!(other.cause(), Some(gracefully::Cause::Interrupted)); // the parent's
     /// ```
     #[must_use]
     pub fn child(&self) -> InterruptHandle {

@@ -366,7 +366,7 @@ fn child_attach_vs_parent_request() {
             while park_in(&child, thread::park).is_ok() {}
             child.clear().map(|exit| exit.cause())
         },
-        |_, cause| assert_eq!(cause, Some(Cause::Parent)),
+        |_, cause| assert_eq!(cause, Some(Cause::Interrupted)),
     );
 }
 

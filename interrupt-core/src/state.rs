@@ -36,7 +36,6 @@ fn encode_cause(cause: Cause) -> u64 {
         Cause::All => (2, 0),
         Cause::Signal(n) => (3, u64::try_from(n).unwrap_or(0) & SIGNAL_MASK),
         Cause::Deadline => (4, 0),
-        Cause::Parent => (5, 0),
     };
     (tag << CAUSE_SHIFT) | (signal << SIGNAL_SHIFT)
 }
@@ -46,7 +45,6 @@ fn decode_cause(state: u64) -> Cause {
         2 => Cause::All,
         3 => Cause::Signal(i32::try_from((state >> SIGNAL_SHIFT) & SIGNAL_MASK).unwrap_or(0)),
         4 => Cause::Deadline,
-        5 => Cause::Parent,
         _ => Cause::Interrupted,
     }
 }
@@ -102,6 +100,13 @@ impl StateWord {
     pub(crate) fn is_requested(&self) -> bool {
         // Acquire: a `true` answer makes the requester's writes visible.
         self.0.load(Ordering::Acquire) & REQUESTED != 0
+    }
+
+    /// The pending request's cause, if a request is pending.
+    pub(crate) fn cause(&self) -> Option<Cause> {
+        // Acquire: as `is_requested`.
+        let state = self.0.load(Ordering::Acquire);
+        (state & REQUESTED != 0).then(|| decode_cause(state))
     }
 
     /// Is a critical section open?
@@ -180,7 +185,6 @@ mod tests {
             Cause::Signal(1),
             Cause::Signal(64),
             Cause::Deadline,
-            Cause::Parent,
         ] {
             assert_eq!(decode_cause(encode_cause(cause)), cause);
         }

@@ -200,9 +200,10 @@ impl Drop for FinishOnDrop {
 }
 
 impl<T> JoinHandle<T> {
-    /// Requests the thread to stop; the same as `self.handle().interrupt()`.
+    /// Requests the thread to stop; the same as `self.handle().interrupt()`,
+    /// and returns whether this call made the request.
     ///
-    /// A no-op once the thread has finished.
+    /// A no-op once the thread has finished (the scope keeps the request).
     ///
     /// # Examples
     ///
@@ -211,8 +212,12 @@ impl<T> JoinHandle<T> {
     /// worker.interrupt();
     /// assert!(worker.join().unwrap().is_err());
     /// ```
-    pub fn interrupt(&self) {
-        self.handle.interrupt();
+    #[expect(
+        clippy::must_use_candidate,
+        reason = "most callers only want the request made"
+    )]
+    pub fn interrupt(&self) -> bool {
+        self.handle.interrupt()
     }
 
     /// The handle to the thread's scope, to clone and give to others.

@@ -69,7 +69,7 @@ fn a_child_sees_its_parents_interrupt_and_not_the_other_way() {
     root.interrupt();
     assert!(child.is_interrupted() && grandchild.is_interrupted());
     let exit = join_within(worker, "grandchild").unwrap().unwrap_err();
-    assert_eq!(exit.cause(), Cause::Parent);
+    assert_eq!(exit.cause(), Cause::Interrupted, "the parent's cause");
 
     // A child of an interrupted parent starts interrupted.
     assert!(root.child().is_interrupted());
@@ -298,4 +298,24 @@ fn a_slow_deadline_callback_does_not_delay_another_deadline() {
         std::thread::sleep(Duration::from_millis(1));
     }
     assert!(other.is_interrupted());
+}
+
+#[test]
+fn children_carry_their_parents_cause_also_when_attached_later() {
+    let root = InterruptHandle::new();
+    let child = root.child();
+    let grandchild = child.child();
+    let _deadline = root.interrupt_after(Duration::from_millis(1));
+    let worker = gracefully::spawn({
+        let grandchild = grandchild.clone();
+        move || grandchild.enter(|| gracefully::sleep(Duration::from_hours(1)))
+    });
+    let exit = join_within(worker, "grandchild").unwrap().unwrap_err();
+    assert_eq!(exit.cause(), Cause::Deadline);
+    assert_eq!(child.cause(), Some(Cause::Deadline));
+    assert_eq!(root.child().cause(), Some(Cause::Deadline));
+    assert!(
+        !root.interrupt(),
+        "a request was pending: this call made none"
+    );
 }

@@ -102,7 +102,7 @@ fn run(signal: &str, extra: &[&str]) -> Run {
 
 #[test]
 fn each_signal_stops_the_service_cleanly_with_a_whole_log() {
-    for (signal, number) in [("INT", 2), ("TERM", 15), ("HUP", 1)] {
+    for signal in ["INT", "TERM", "HUP"] {
         let run = run(signal, &[]);
         assert_eq!(
             run.status,
@@ -112,11 +112,11 @@ fn each_signal_stops_the_service_cleanly_with_a_whole_log() {
             run.stderr
         );
         for conn in 0..2 {
-            let line = format!("conn {conn}: stopped (interrupted: signal {number})");
+            let line = format!("conn {conn}: stopped (interrupted: SIG{signal})");
             assert!(run.stdout.contains(&line), "SIG{signal}: {}", run.stdout);
         }
         assert!(run.stdout.contains(&format!(
-            "flusher: stopped (interrupted: signal {number}), 4 records"
+            "flusher: stopped (interrupted: SIG{signal}), 4 records"
         )));
         let records: Vec<&str> = run.log.lines().collect();
         assert_eq!(records.len(), 4, "{}", run.log);

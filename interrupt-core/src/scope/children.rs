@@ -5,21 +5,20 @@
 //! (Numbered with those of `scope/mod.rs`.)
 //!
 //! 7. A child is linked by a `Weak` in its parent's list, added under the
-//!    lock with the same flag check; a dropped child's entry is dead and is
-//!    pruned when the list grows.
+//!    lock with the same flag check, and requested with its parent's cause;
+//!    a dropped child's entry is dead and is pruned when the list grows.
 
 use super::Scope;
 use super::wake_list::Wake;
-use crate::exit::Cause;
 use crate::sync::{Arc, lock};
 
 impl Scope {
     /// Links `child` so that a request here requests it too (invariant 7).
     pub(crate) fn add_child(self: &Arc<Self>, child: &Arc<Scope>) {
         let mut waiters = lock(&self.waiters);
-        if self.is_requested() {
+        if let Some(cause) = self.state.cause() {
             drop(waiters);
-            child.request(Cause::Parent);
+            child.request(cause);
             return;
         }
         let len = waiters.entries.len();

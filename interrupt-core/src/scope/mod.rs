@@ -107,6 +107,11 @@ impl Scope {
         self.state.pending()
     }
 
+    /// The pending request's cause, if any (inside critical sections too).
+    pub(crate) fn cause(&self) -> Option<Cause> {
+        self.state.cause()
+    }
+
     /// Is a request pending (inside critical sections too)?
     pub(crate) fn is_requested(&self) -> bool {
         self.state.is_requested()
@@ -267,7 +272,7 @@ mod tests {
         parent.add_child(&live);
         assert!(lock(&parent.waiters).entries.len() <= 32);
         parent.request(Cause::Interrupted);
-        assert_eq!(live.clear().map(|e| e.cause()), Some(Cause::Parent));
+        assert_eq!(live.clear().map(|e| e.cause()), Some(Cause::Interrupted));
     }
 
     #[test]

@@ -76,7 +76,7 @@ use std::ptr::NonNull;
 use std::time::Duration;
 
 use super::Scope;
-use crate::exit::ThreadExit;
+use crate::exit::{Cause, ThreadExit};
 use crate::fanout::Fanout;
 use crate::sync::thread::{self, Thread, ThreadId};
 use crate::sync::{
@@ -132,7 +132,7 @@ pub(super) enum Wake {
     Callback(Callback),
     /// A callback that a requester is running on this thread right now.
     Running(ThreadId),
-    /// A child scope, requested with `Cause::Parent` (invariant 7).
+    /// A child scope, requested with its parent's cause (invariant 7).
     Child(Weak<Scope>),
     /// A thread in signal mode, sent its signal (invariant 8).
     #[cfg(target_os = "linux")]
@@ -219,6 +219,8 @@ impl Scope {
     /// woken wait never finds the lock taken when it deregisters.
     pub(crate) fn wake(self: &Arc<Self>, fanout: &mut Fanout, reach: Reach) {
         let waits = reach != Reach::Others;
+        // What children are requested with: the parent's own cause.
+        let cause = self.cause().unwrap_or(Cause::Interrupted);
         let others = reach != Reach::Waits;
         let mut unpark = Vec::new();
         let mut notify = Vec::new();
@@ -240,7 +242,7 @@ impl Scope {
                 Wake::Signal(thread) if waits && self.is_requested() => {
                     signals.push((*id, *thread));
                 }
-                Wake::Child(child) if others => fanout.add_child(child.clone()),
+                Wake::Child(child) if others => fanout.add_child(child.clone(), cause),
                 // Only these: a callback registered after a `clear` belongs
                 // to the next request.
                 Wake::Callback(_) if others => callbacks.push(*id),
