@@ -70,7 +70,10 @@
 //!   [`ThreadExit`].
 //! - **Async tasks.** [`FutureExt::with_interrupt`] runs a future in the
 //!   scope of an [`InterruptHandle::new`] on any executor; the scope follows
-//!   the task between threads and a request wakes it.
+//!   the task between threads and a request wakes it. [`interrupted`] (and
+//!   [`InterruptHandle::interrupted`]) is a future of the request, for
+//!   `select!`; [`InterruptHandle::run_until_interrupted`] races a future
+//!   against it.
 //! - **Blocking calls a request ends**: [`sleep`], [`park`],
 //!   [`park_timeout`], and the condvar waits [`wait`], [`wait_while`],
 //!   [`wait_timeout`]; [`io::Interruptible`] for sockets, pipes, listeners
@@ -140,10 +143,11 @@ pub use interrupt_macros::{critical, interruptible, main};
 
 #[doc(inline)]
 pub use interrupt_core::{
-    Builder, Cause, CriticalGuard, Deadline, FutureExt, InterruptHandle, JoinError, JoinHandle,
-    JoinInterrupted, OnInterrupt, ShutdownReport, Straggler, ThreadExit, WithInterrupt, catch_exit,
-    check, clear, critical_section, current, interrupt_all, interruption_requested, live_scopes,
-    park, park_timeout, shutdown, sleep, spawn, wait, wait_timeout, wait_while,
+    Builder, Cause, CriticalGuard, Deadline, FutureExt, InterruptHandle, Interrupted, JoinError,
+    JoinHandle, JoinInterrupted, OnInterrupt, ShutdownReport, Straggler, ThreadExit, WithInterrupt,
+    catch_exit, check, clear, critical_section, current, interrupt_all, interrupted,
+    interruption_requested, live_scopes, park, park_timeout, shutdown, sleep, spawn, wait,
+    wait_timeout, wait_while,
 };
 
 #[cfg(feature = "crossbeam")]

@@ -52,6 +52,7 @@ mod exit;
 mod fanout;
 mod future;
 mod handle;
+mod interrupted;
 #[cfg(unix)]
 #[cfg_attr(docsrs, doc(cfg(unix)))]
 pub mod io;
@@ -93,6 +94,7 @@ pub use deadline::Deadline;
 pub use exit::{Cause, ThreadExit};
 pub use future::{FutureExt, WithInterrupt};
 pub use handle::{InterruptHandle, interrupt_all};
+pub use interrupted::{Interrupted, interrupted};
 pub use park::{park, park_timeout};
 pub use registry::live_scopes;
 pub use shutdown::{ShutdownReport, Straggler, shutdown};

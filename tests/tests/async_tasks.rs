@@ -457,3 +457,82 @@ fn interruptible_tasks_without_a_scope_of_their_own_all_stop_with_their_worker_t
         assert!(finish(&runtime, task).is_err());
     }
 }
+
+#[test]
+fn many_interrupted_futures_on_one_scope_all_resolve() {
+    let runtime = multi_thread_runtime();
+    let handle = InterruptHandle::new();
+    let waiters: Vec<_> = (0..50)
+        .map(|_| runtime.spawn(handle.interrupted()))
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(50)); // all pending
+    handle.interrupt();
+    for waiter in waiters {
+        assert_eq!(finish(&runtime, waiter).cause(), Cause::Interrupted);
+    }
+}
+
+#[test]
+fn a_select_loop_with_interrupted_stops_at_once() {
+    // A loop that waits on a channel and a timer: macros are opaque to
+    // `#[interruptible]`, so `interrupted()` is what ends it.
+    let runtime = multi_thread_runtime();
+    let handle = InterruptHandle::new();
+    let (_keep, mut rx) = tokio::sync::mpsc::channel::<u32>(1);
+    let task = runtime.spawn(
+        async move {
+            let mut ticks = 0_u32;
+            loop {
+                tokio::select! {
+                    exit = gracefully::interrupted() => return (ticks, exit),
+                    _ = rx.recv() => {}
+                    () = tokio::time::sleep(std::time::Duration::from_millis(1)) => ticks += 1,
+                }
+            }
+        }
+        .with_interrupt(handle.clone()),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    handle.interrupt();
+    let (ticks, exit) = finish(&runtime, task);
+    assert!(ticks > 0, "the loop ran before the request");
+    assert_eq!(exit.cause(), Cause::Interrupted);
+}
+
+#[test]
+fn run_until_interrupted_returns_the_output_or_the_request() {
+    let handle = InterruptHandle::new();
+    assert_eq!(
+        futures::executor::block_on(handle.run_until_interrupted(async { 7 })),
+        Ok(7)
+    );
+    let stuck = gracefully::spawn({
+        let handle = handle.clone();
+        move || {
+            futures::executor::block_on(handle.run_until_interrupted(std::future::pending::<u32>()))
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    handle.interrupt();
+    let result = join_within(stuck, "the task").unwrap();
+    assert_eq!(result.map_err(|e| e.cause()), Err(Cause::Interrupted));
+}
+
+#[test]
+fn interrupted_waits_for_the_end_of_a_critical_section() {
+    let handle = InterruptHandle::new();
+    let section = handle.enter(gracefully::critical_section);
+    let waiter = gracefully::spawn({
+        let interrupted = handle.interrupted();
+        move || futures::executor::block_on(interrupted)
+    });
+    handle.interrupt();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    assert!(
+        !waiter.is_finished(),
+        "resolved inside the critical section"
+    );
+    drop(section);
+    let exit = join_within(waiter, "the waiter").unwrap();
+    assert_eq!(exit.cause(), Cause::Interrupted);
+}
