@@ -52,11 +52,15 @@ async fn serve(id: usize, mut socket: TcpStream) -> io::Result<()> {
 type Connections = Arc<Mutex<Vec<(usize, InterruptHandle, JoinHandle<io::Result<()>>)>>>;
 
 /// Accepts connections until interrupted; each gets a scope of its own.
-#[interruptible]
 async fn accept(listener: TcpListener, connections: Connections) -> io::Result<()> {
     let mut next = 0;
     loop {
-        let (socket, _) = listener.accept().await?;
+        // Macros such as `select!` are opaque to `#[interruptible]`: the
+        // `interrupted()` branch is what stops this loop on a request.
+        let (socket, _) = tokio::select! {
+            exit = gracefully::interrupted() => return Err(exit.into()),
+            accepted = listener.accept() => accepted?,
+        };
         let scope = InterruptHandle::new();
         let task = tokio::spawn(serve(next, socket).with_interrupt(scope.clone()));
         connections.lock().unwrap().push((next, scope, task));
