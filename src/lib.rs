@@ -82,6 +82,8 @@
 //! - **Handles, deadlines and children.** [`InterruptHandle::on_interrupt`]
 //!   runs code when a scope is requested (to unblock what the library cannot
 //!   reach); [`InterruptHandle::interrupt_after`] sets a [`Deadline`];
+//!   [`within`] runs a closure with a time limit that never reaches the
+//!   current scope;
 //!   [`InterruptHandle::child`] makes a scope that is interrupted with its
 //!   parent; [`InterruptHandle::enter`] runs a job on any thread in another
 //!   scope.
@@ -147,7 +149,7 @@ pub use interrupt_core::{
     JoinHandle, JoinInterrupted, OnInterrupt, ShutdownReport, Straggler, ThreadExit, WithInterrupt,
     catch_exit, check, clear, critical_section, current, interrupt_all, interrupted,
     interruption_requested, live_scopes, park, park_timeout, shutdown, sleep, spawn, wait,
-    wait_timeout, wait_while,
+    wait_timeout, wait_while, within,
 };
 
 #[cfg(feature = "crossbeam")]

@@ -90,7 +90,7 @@ pub use callback::OnInterrupt;
 pub use condvar::{wait, wait_timeout, wait_while};
 pub use critical::{CriticalGuard, critical_section};
 pub use current::{check, clear, current, interruption_requested};
-pub use deadline::Deadline;
+pub use deadline::{Deadline, within};
 pub use exit::{Cause, ThreadExit};
 pub use future::{FutureExt, WithInterrupt};
 pub use handle::{InterruptHandle, interrupt_all};

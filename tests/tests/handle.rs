@@ -319,3 +319,67 @@ fn children_carry_their_parents_cause_also_when_attached_later() {
         "a request was pending: this call made none"
     );
 }
+
+#[test]
+fn within_ends_its_closure_at_the_limit_and_leaves_the_outer_scope_untouched() {
+    gracefully::spawn(|| {
+        let slept = gracefully::within(Duration::from_millis(10), || {
+            gracefully::sleep(Duration::from_hours(1))
+        });
+        assert_eq!(slept.unwrap_err().cause(), Cause::Deadline);
+        assert!(
+            !gracefully::interruption_requested(),
+            "the deadline leaked out"
+        );
+        // A closure that finishes first: the deadline is gone with it.
+        assert_eq!(gracefully::within(Duration::from_millis(5), || 7), 7);
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(gracefully::check().is_ok(), "a finished within fired later");
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn within_passes_an_outer_request_in_with_its_cause_and_leaves_it_pending() {
+    gracefully::spawn(|| {
+        let outer = gracefully::current();
+        let inside = gracefully::within(Duration::from_hours(1), || {
+            let requester = {
+                let outer = outer.clone();
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(20));
+                    outer.interrupt();
+                })
+            };
+            let slept = gracefully::sleep(Duration::from_hours(1));
+            requester.join().unwrap();
+            slept
+        });
+        assert_eq!(inside.unwrap_err().cause(), Cause::Interrupted);
+        assert_eq!(
+            gracefully::clear().map(|exit| exit.cause()),
+            Some(Cause::Interrupted),
+            "the outer request is still pending"
+        );
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn within_inside_a_critical_section_delivers_nothing_before_it_closes() {
+    gracefully::spawn(|| {
+        let section = gracefully::critical_section();
+        gracefully::current().interrupt();
+        let checked = gracefully::within(Duration::from_hours(1), gracefully::check);
+        assert!(
+            checked.is_ok(),
+            "delivered inside the outer critical section"
+        );
+        drop(section);
+        assert!(gracefully::check().is_err());
+    })
+    .join()
+    .unwrap();
+}
