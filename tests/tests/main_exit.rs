@@ -7,10 +7,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use common::scenario::{kill, wait_within};
+use common::scenario::{kill, stderr_of, wait_within};
 
 /// Runs `main_exit <mode>`, sends it SIGINT once it is ready, and returns
 /// its exit status and stderr.
@@ -28,14 +28,7 @@ fn run(mode: &str) -> (Option<i32>, String) {
     assert_eq!(ready.trim(), "ready");
     kill(child.id(), "INT");
     let status = wait_within(&mut child, mode);
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    (status.code(), stderr)
+    (status.code(), stderr_of(&mut child))
 }
 
 #[test]

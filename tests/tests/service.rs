@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::scenario::{kill, wait_within};
+use common::scenario::{kill, stderr_of, wait_within};
 
 fn service_binary() -> PathBuf {
     let deps = std::env::current_exe().unwrap();
@@ -83,13 +83,7 @@ fn run(signal: &str, extra: &[&str]) -> Run {
     let status = wait_within(&mut child, &format!("the service, after SIG{signal},"));
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let stderr = stderr_of(&mut child);
     let log_text = std::fs::read_to_string(&log).unwrap();
     std::fs::remove_file(&log).unwrap();
     Run {

@@ -5,7 +5,7 @@
 //! The binary's `scenario` test is the child's side: it calls
 //! [`scenario_name`] and, when it is set, runs that scenario and exits.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
@@ -99,6 +99,18 @@ pub fn kill(pid: u32, signal: &str) {
         .status()
         .unwrap();
     assert!(status.success(), "kill -{signal} {pid} failed");
+}
+
+/// All that `child` wrote to its piped stderr.
+pub fn stderr_of(child: &mut Child) -> String {
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr is piped")
+        .read_to_string(&mut stderr)
+        .unwrap();
+    stderr
 }
 
 /// Waits for `child` to exit, killing it and failing the test if it has
