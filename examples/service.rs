@@ -29,9 +29,11 @@ type Queue = Arc<Mutex<Vec<String>>>;
 /// Writes queued lines to the log until interrupted; then, once the
 /// connections have stopped (`producers_done`), writes what is left.
 ///
-/// Not `#[interruptible]`: its loop's checkpoint would return before the
-/// last lines are written. The sleep is its interruption point, and what
-/// it does then is up to it.
+/// Not `#[interruptible]`: the sleep is its interruption point, and what it
+/// does then is up to it. The last writes run in `gracefully::cleanup`:
+/// shielded from the request that stopped the loop (their sleeps and
+/// checks run as usual), yet bounded, so a connection that never stops
+/// cannot keep the flusher waiting for ever.
 fn flush(queue: &Queue, mut log: File, producers_done: &AtomicBool) -> io::Result<u64> {
     let mut written = 0;
     loop {
@@ -40,11 +42,12 @@ fn flush(queue: &Queue, mut log: File, producers_done: &AtomicBool) -> io::Resul
         if let Err(exit) = slept {
             // Asked to stop: the connections are stopping too and may still
             // queue the line they are working on.
-            gracefully::clear();
-            while !producers_done.load(Ordering::Acquire) {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            write_records(queue, &mut log, &mut written)?;
+            gracefully::cleanup(Duration::from_secs(1), || -> io::Result<()> {
+                while !producers_done.load(Ordering::Acquire) {
+                    gracefully::sleep(Duration::from_millis(5))?;
+                }
+                write_records(queue, &mut log, &mut written)
+            })?;
             println!("flusher: stopped ({exit}), {written} records in the log");
             return Ok(written);
         }

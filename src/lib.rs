@@ -83,7 +83,9 @@
 //!   runs code when a scope is requested (to unblock what the library cannot
 //!   reach); [`InterruptHandle::interrupt_after`] sets a [`Deadline`];
 //!   [`within`] runs a closure with a time limit that never reaches the
-//!   current scope;
+//!   current scope, and [`cleanup`] runs one shielded from the request
+//!   pending now, for a grace period ([`FutureExt::within`] and
+//!   [`FutureExt::cleanup`] for futures);
 //!   [`InterruptHandle::child`] makes a scope that is interrupted with its
 //!   parent; [`InterruptHandle::enter`] runs a job on any thread in another
 //!   scope.
@@ -94,6 +96,76 @@
 //! - **Shutdown.** [`shutdown`] requests every scope, waits for the threads
 //!   made by [`spawn`] within a grace period, and returns a
 //!   [`ShutdownReport`] naming the [`Straggler`]s.
+//!
+//! # Stopping gracefully
+//!
+//! A request is sticky: every interruption point reports it until
+//! [`clear`]. That is what makes a stop reliable, and it also reaches the
+//! code that runs *after* the stop, the part that makes it graceful. The
+//! patterns that fit:
+//!
+//! - **Cleanup goes in [`cleanup`].** A final flush, a goodbye message,
+//!   joining the connection threads: inside `cleanup(grace, || ..)` checks
+//!   pass and waits wait, although the request stays pending; the work is
+//!   still cut short when `grace` has passed, or by a new request (a
+//!   second Ctrl-C's escalation, [`interrupt_all`], [`shutdown`]). For a
+//!   future, [`FutureExt::cleanup`].
+//!
+//!   ```
+//!   use std::time::Duration;
+//!   use gracefully::ThreadExit;
+//!
+//!   fn send(message: &str) -> Result<(), ThreadExit> {
+//!       gracefully::sleep(Duration::from_millis(1))?; // a write that blocks
+//!       println!("sent {message}");
+//!       Ok(())
+//!   }
+//!
+//!   let client = gracefully::spawn(|| -> Result<(), ThreadExit> {
+//!       let stopped = loop {
+//!           if let Err(exit) = send("data") {
+//!               break exit;
+//!           }
+//!       };
+//!       gracefully::cleanup(Duration::from_secs(1), || send("end"))?;
+//!       Err(stopped)
+//!   });
+//!   client.interrupt();
+//!   assert!(client.join().unwrap().is_err());
+//!   ```
+//! - **A loop that reports a partial result** and returns normally (where
+//!   `Err` is the wrong shape: a throughput test's summary, a search's best
+//!   answer so far) tests [`interruption_requested`] instead of using `?`:
+//!
+//!   ```
+//!   let counter = gracefully::spawn(|| {
+//!       let mut counted = 0_u64;
+//!       while !gracefully::interruption_requested() {
+//!           counted += 1; // one unit of work
+//!       }
+//!       counted // the partial result
+//!   });
+//!   counter.interrupt();
+//!   let counted: u64 = counter.join().unwrap();
+//!   # let _ = counted;
+//!   ```
+//!
+//!   In an [`macro@interruptible`] function, mark such a loop
+//!   `#[no_checkpoint]`: its checkpoint would return `Err` for a request
+//!   that lands between the loop's own test and its body. The same goes for a cleanup loop in an
+//!   `#[interruptible]` function that is not inside [`cleanup`].
+//! - **A per-operation timeout** is [`within`] (or [`FutureExt::within`]),
+//!   not [`InterruptHandle::interrupt_after`] on the thread's own scope:
+//!   its deadline stays inside, and a Ctrl-C during the operation still
+//!   reaches it and stays pending outside.
+//! - **[`clear`] is for going on** with normal work after a request was
+//!   handled: a worker that was asked to drop its current job and take the
+//!   next, a supervisor that has restarted a child. Clearing only to run
+//!   cleanup loses any request that arrives meanwhile (and, for the
+//!   installing thread, re-arms the second-signal escalation); use
+//!   [`cleanup`] for that.
+//! - **A `select!` or event loop** is not an interruption point by itself:
+//!   add [`interrupted`] as one of its branches.
 //!
 //! # Choices
 //!
@@ -146,10 +218,10 @@ pub use interrupt_macros::{critical, interruptible, main};
 #[doc(inline)]
 pub use interrupt_core::{
     Builder, Cause, CriticalGuard, Deadline, FutureExt, InterruptHandle, Interrupted, JoinError,
-    JoinHandle, JoinInterrupted, OnInterrupt, ShutdownReport, Straggler, ThreadExit, WithInterrupt,
-    catch_exit, check, clear, critical_section, current, interrupt_all, interrupted,
-    interruption_requested, live_scopes, park, park_timeout, shutdown, sleep, spawn, wait,
-    wait_timeout, wait_while, within,
+    JoinHandle, JoinInterrupted, Limited, OnInterrupt, ShutdownReport, Straggler, ThreadExit,
+    WithInterrupt, catch_exit, check, cleanup, clear, critical_section, current, interrupt_all,
+    interrupted, interruption_requested, live_scopes, park, park_timeout, shutdown, sleep, spawn,
+    wait, wait_timeout, wait_while, within,
 };
 
 #[cfg(feature = "crossbeam")]

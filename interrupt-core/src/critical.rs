@@ -99,9 +99,16 @@ pub struct TaskCriticalGuard {
 /// under `with_interrupt`) that may be held across `.await`. Not public API.
 #[doc(hidden)]
 pub fn task_critical_section() -> TaskCriticalGuard {
-    let scope = current_arc();
-    scope.enter_critical();
-    TaskCriticalGuard { scope }
+    TaskCriticalGuard::open(current_arc())
+}
+
+impl TaskCriticalGuard {
+    /// Opens a section on `scope`, which is the current scope of the task
+    /// that will hold the guard.
+    pub(crate) fn open(scope: Arc<Scope>) -> Self {
+        scope.enter_critical();
+        TaskCriticalGuard { scope }
+    }
 }
 
 impl Drop for TaskCriticalGuard {

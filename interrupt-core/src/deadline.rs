@@ -23,7 +23,6 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::current::current_arc;
 use crate::exit::Cause;
 use crate::handle::InterruptHandle;
 use crate::scope::Scope;
@@ -209,42 +208,6 @@ impl fmt::Debug for Deadline {
             .field("due", &lock(&self.state.times).due)
             .finish_non_exhaustive()
     }
-}
-
-/// Runs `f` with a time limit: in a child scope of the current one, with a
-/// deadline `limit` from now. Inside, interruption points return
-/// [`Cause::Deadline`] once `limit` has passed, or the outer request's own
-/// cause when the current scope is requested. Afterwards the current scope
-/// is as it was: the deadline never reaches it, and an outer request that
-/// arrived meanwhile is still pending on it.
-///
-/// Cheap enough to wrap each read of a protocol. When a critical section is
-/// open on the current scope, one is open inside too, so nothing is
-/// delivered there before it closes.
-///
-/// # Examples
-///
-/// ```
-/// use std::time::Duration;
-/// use gracefully::Cause;
-///
-/// // The inner sleep is cut short by the limit...
-/// let slept = gracefully::within(Duration::from_millis(10), || {
-///     gracefully::sleep(Duration::from_secs(60))
-/// });
-/// assert_eq!(slept.unwrap_err().cause(), Cause::Deadline);
-/// // ...and the current scope is untouched.
-/// assert!(!gracefully::interruption_requested());
-/// ```
-pub fn within<R>(limit: Duration, f: impl FnOnce() -> R) -> R {
-    let outer = current_arc();
-    let inner = InterruptHandle::from_scope(Arc::clone(&outer)).child();
-    let _deadline = inner.interrupt_after(limit);
-    let in_critical = outer.in_critical();
-    inner.enter(|| {
-        let _section = in_critical.then(crate::critical::critical_section);
-        f()
-    })
 }
 
 #[cfg(all(test, not(loom)))]

@@ -17,7 +17,9 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
+use crate::bounded::Limited;
 use crate::current;
 use crate::handle::InterruptHandle;
 use crate::scope::Scope;
@@ -60,6 +62,77 @@ pub trait FutureExt: Future + Sized {
             future: self,
             scope: handle.into_scope(),
         }
+    }
+
+    /// [`within`](crate::within) for a future: polls `self` in a child
+    /// scope of the current one (the task's, at the first poll) with a
+    /// deadline `limit` from now. Its interruption points return
+    /// [`Cause::Deadline`](crate::Cause::Deadline) once `limit` has passed,
+    /// or the outer request's own cause; the outer scope is left as it was.
+    ///
+    /// Like any future here, it stops at its own interruption points (the
+    /// awaits of an `#[interruptible] async fn`), so the output is the
+    /// future's own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gracefully::{Cause, FutureExt};
+    ///
+    /// #[gracefully::interruptible]
+    /// async fn forever() -> Result<(), gracefully::ThreadExit> {
+    ///     std::future::pending::<()>().await;
+    ///     Ok(())
+    /// }
+    ///
+    /// let mut task = std::pin::pin!(forever().within(Duration::from_millis(10)));
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// let outcome = loop {
+    ///     if let Poll::Ready(outcome) = task.as_mut().poll(&mut cx) {
+    ///         break outcome;
+    ///     }
+    ///     std::thread::sleep(Duration::from_millis(1)); // an executor's idling
+    /// };
+    /// assert_eq!(outcome.unwrap_err().cause(), Cause::Deadline);
+    /// assert!(!gracefully::interruption_requested()); // the limit stayed inside
+    /// # use std::future::Future;
+    /// # use std::task::{Context, Poll, Waker};
+    /// ```
+    fn within(self, limit: Duration) -> Limited<Self> {
+        Limited::within(self, limit)
+    }
+
+    /// [`cleanup`](crate::cleanup) for a future: polls `self` shielded from
+    /// the request pending now on the current scope (the task's, at the
+    /// first poll), for at most `grace`. Its interruption points pass until
+    /// `grace` has passed ([`Cause::Deadline`](crate::Cause::Deadline)) or
+    /// a new request arrives; the outer request stays pending.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gracefully::FutureExt;
+    ///
+    /// #[gracefully::interruptible]
+    /// async fn say_goodbye() -> Result<&'static str, gracefully::ThreadExit> {
+    ///     std::future::ready(()).await; // an interruption point
+    ///     Ok("goodbye")
+    /// }
+    ///
+    /// let handle = gracefully::InterruptHandle::new();
+    /// handle.interrupt();
+    /// let task = say_goodbye().cleanup(Duration::from_secs(5)).with_interrupt(handle.clone());
+    /// let waker = std::task::Waker::noop();
+    /// let mut cx = std::task::Context::from_waker(&waker);
+    /// let polled = std::pin::pin!(task).poll(&mut cx);
+    /// assert!(matches!(polled, std::task::Poll::Ready(Ok("goodbye"))));
+    /// assert!(handle.is_interrupted()); // still pending outside
+    /// # use std::future::Future;
+    /// ```
+    fn cleanup(self, grace: Duration) -> Limited<Self> {
+        Limited::cleanup(self, grace)
     }
 }
 

@@ -40,6 +40,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings))))]
 
+mod bounded;
 mod callback;
 #[cfg(feature = "crossbeam")]
 #[cfg_attr(docsrs, doc(cfg(feature = "crossbeam")))]
@@ -90,7 +91,8 @@ pub use callback::OnInterrupt;
 pub use condvar::{wait, wait_timeout, wait_while};
 pub use critical::{CriticalGuard, critical_section};
 pub use current::{check, clear, current, interruption_requested};
-pub use deadline::{Deadline, within};
+pub use bounded::{Limited, cleanup, within};
+pub use deadline::Deadline;
 pub use exit::{Cause, ThreadExit};
 pub use future::{FutureExt, WithInterrupt};
 pub use handle::{InterruptHandle, interrupt_all};

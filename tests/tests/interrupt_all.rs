@@ -1,4 +1,5 @@
-//! `interrupt_all` reaches every live scope, whatever it is blocked in.
+//! `interrupt_all` reaches every live scope, whatever it is blocked in,
+//! a `cleanup` shielded from an earlier request included.
 //!
 //! One test in this binary: `interrupt_all` would reach the threads of any
 //! test running beside it.
@@ -48,12 +49,26 @@ fn interrupt_all_stops_threads_in_every_kind_of_wait() {
             })
         })
         .collect();
+    // A worker stopped by a request of its own, cleaning up: the cleanup
+    // is shielded from that request, not from `interrupt_all`.
+    let (in_cleanup, cleaning) = std::sync::mpsc::channel();
+    let cleaner = gracefully::spawn(move || {
+        let _ = gracefully::sleep(Duration::from_hours(1));
+        gracefully::cleanup(Duration::from_hours(1), || {
+            in_cleanup.send(()).unwrap();
+            gracefully::sleep(Duration::from_hours(1))
+        })
+    });
+    cleaner.interrupt();
+    cleaning.recv().unwrap();
     started.wait();
     let job = gracefully::InterruptHandle::new();
 
     gracefully::interrupt_all();
 
     assert!(job.is_interrupted());
+    let cleaned = join_within(cleaner, "cleaner").unwrap();
+    assert_eq!(cleaned.unwrap_err().cause(), Cause::All);
     for worker in workers {
         let exit = join_within(worker, "worker").unwrap().unwrap_err();
         assert_eq!(exit.cause(), Cause::All);

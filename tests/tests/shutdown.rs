@@ -59,6 +59,22 @@ fn scenario() {
             }
             0
         }
+        "cleanup_during" => {
+            // A worker whose cleanup sleeps: shielded from the shutdown's
+            // request, it runs in full, and the shutdown waits for it.
+            let worker = gracefully::spawn(|| {
+                let _ = gracefully::sleep(Duration::from_hours(1));
+                let flushed = gracefully::cleanup(Duration::from_secs(10), || {
+                    gracefully::sleep(Duration::from_millis(100))
+                });
+                say(&format!("flushed: {flushed:?}"));
+            });
+            say("ready");
+            let report = gracefully::shutdown(Duration::from_secs(10));
+            say(&report.to_string());
+            drop(worker);
+            0
+        }
         other => panic!("unknown scenario {other}"),
     };
     std::process::exit(status);
@@ -72,6 +88,18 @@ fn shutdown_waits_for_a_thread_spawned_while_it_waits_and_counts_it() {
     assert_eq!(
         child.expect("shutdown: "),
         "shutdown: all 2 threads stopped"
+    );
+    assert_eq!(child.wait().0.code(), Some(0));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_cleanup_runs_in_full_during_a_shutdown() {
+    let mut child = common::scenario::Scenario::start("cleanup_during", false);
+    assert_eq!(child.expect("flushed"), "flushed: Ok(())");
+    assert_eq!(
+        child.expect("shutdown: "),
+        "shutdown: all 1 threads stopped"
     );
     assert_eq!(child.wait().0.code(), Some(0));
 }

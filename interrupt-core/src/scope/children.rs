@@ -6,10 +6,13 @@
 //!
 //! 7. A child is linked by a `Weak` in its parent's list, added under the
 //!    lock with the same flag check, and requested with its parent's cause;
-//!    a dropped child's entry is dead and is pruned when the list grows.
+//!    a dropped child's entry is dead and is pruned when the list grows. A
+//!    shielded child (a [`cleanup`](crate::cleanup) scope) is linked without
+//!    the check: a request pending on the parent as it is linked does not
+//!    reach it, the parent's next request does.
 
 use super::Scope;
-use super::wake_list::Wake;
+use super::wake_list::{Wake, Waiters};
 use crate::sync::{Arc, lock};
 
 impl Scope {
@@ -21,6 +24,16 @@ impl Scope {
             child.request(cause);
             return;
         }
+        Self::link(&mut waiters, child);
+    }
+
+    /// Links `child` so that the next request here requests it, leaving it
+    /// out of the one pending now, if any (invariant 7).
+    pub(crate) fn add_shielded_child(&self, child: &Arc<Scope>) {
+        Self::link(&mut lock(&self.waiters), child);
+    }
+
+    fn link(waiters: &mut Waiters, child: &Arc<Scope>) {
         let len = waiters.entries.len();
         if len >= 16 && len.is_power_of_two() {
             waiters.entries.retain(
