@@ -691,12 +691,75 @@ fn channel_wake_ups(group: &mut criterion::BenchmarkGroup<'_, criterion::measure
     });
 }
 
+/// A time limit around an operation that is ready at once: what a protocol
+/// pays to wrap each read in a limit, beside the bare read and the
+/// hand-written socket timeout.
+fn limits(c: &mut Criterion) {
+    let mut group = c.benchmark_group("time limit around a ready operation");
+    let limit = Duration::from_secs(10);
+    #[cfg(unix)]
+    {
+        use std::io::{Read, Write};
+        use std::os::unix::net::UnixStream;
+
+        let (mut writer, reader) = UnixStream::pair().unwrap();
+        let mut ready_read = move |reader: &mut dyn Read| {
+            writer.write_all(&[1]).unwrap();
+            let mut byte = [0; 1];
+            reader.read_exact(&mut byte).unwrap();
+            byte[0]
+        };
+        let mut plain = reader.try_clone().unwrap();
+        group.bench_function("ready read (bare)", |b| b.iter(|| ready_read(&mut plain)));
+        group.bench_function(
+            "ready read, set_read_timeout each time (hand-written)",
+            |b| {
+                b.iter(|| {
+                    plain.set_read_timeout(Some(limit)).unwrap();
+                    let byte = ready_read(&mut plain);
+                    plain.set_read_timeout(None).unwrap();
+                    byte
+                });
+            },
+        );
+        let mut wrapped = gracefully::io::Interruptible::new(reader);
+        group.bench_function("ready Interruptible read (bare)", |b| {
+            b.iter(|| ready_read(&mut wrapped));
+        });
+        group.bench_function("ready Interruptible read in gracefully::within", |b| {
+            b.iter(|| gracefully::within(limit, || ready_read(&mut wrapped)));
+        });
+    }
+    group.bench_function("nothing in gracefully::within", |b| {
+        b.iter(|| gracefully::within(limit, || black_box(1)));
+    });
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    group.bench_function("ready future (bare)", |b| {
+        b.iter(|| runtime.block_on(async { std::future::ready(black_box(1)).await }));
+    });
+    group.bench_function("ready future in tokio::time::timeout", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                tokio::time::timeout(limit, std::future::ready(black_box(1))).await
+            })
+        });
+    });
+    group.bench_function("ready future .within()", |b| {
+        b.iter(|| runtime.block_on(async { std::future::ready(black_box(1)).within(limit).await }));
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = loops, awaits, wake_ups, vectorised, fan_out, fan_out_condvar, task_fan_out
+    targets = loops, awaits, limits, wake_ups, vectorised, fan_out, fan_out_condvar, task_fan_out
 }
 fn main() {
     if let Ok(threads) = std::env::var(SHUTDOWN_CHILD) {

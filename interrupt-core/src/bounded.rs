@@ -7,7 +7,9 @@
 //! 1. The inner scope is made as the work starts (at the first poll, for a
 //!    future), from the scope current then: the outer one. For `within` it
 //!    is a child of the outer scope, so a request pending there or made
-//!    later reaches it with its own cause. For `cleanup` it is a shielded
+//!    later reaches it with its own cause; it is left out of the registry,
+//!    as `interrupt_all` reaches it through the outer scope (or finds the
+//!    outer scope requested already, and so it). For `cleanup` it is a shielded
 //!    child (scope invariant 7) in the registry, made without
 //!    `shutdown::new_scope`: the request pending on the outer scope does
 //!    not reach it, and a later one does (the outer scope's next request
@@ -28,7 +30,6 @@ use crate::critical::TaskCriticalGuard;
 use crate::current::{self, current_arc};
 use crate::deadline::Deadline;
 use crate::future::TaskEntry;
-use crate::handle::InterruptHandle;
 use crate::scope::Scope;
 use crate::sync::Arc;
 
@@ -134,7 +135,9 @@ impl Inner {
         let outer = current_arc();
         let scope = match kind {
             Kind::Within => {
-                let scope = crate::shutdown::new_scope();
+                // Out of the registry: every request reaches it through
+                // the outer scope (invariant 1).
+                let scope = crate::shutdown::new_unregistered_scope();
                 outer.add_child(&scope);
                 scope
             }
@@ -144,10 +147,7 @@ impl Inner {
                 scope
             }
         };
-        let after = until.map_or(Duration::MAX, |until| {
-            until.saturating_duration_since(Instant::now())
-        });
-        let deadline = InterruptHandle::from_scope(Arc::clone(&scope)).interrupt_after(after);
+        let deadline = Deadline::new(&scope, until);
         let section = outer
             .in_critical()
             .then(|| TaskCriticalGuard::open(Arc::clone(&scope)));

@@ -55,19 +55,7 @@ impl InterruptHandle {
     /// assert_eq!(worker.join().unwrap().unwrap_err().cause(), Cause::Deadline);
     /// ```
     pub fn interrupt_after(&self, after: Duration) -> Deadline {
-        let deadline = Deadline {
-            state: Arc::new(State {
-                scope: Arc::downgrade(self.scope()),
-                times: Mutex::new(Times {
-                    due: None,
-                    armed: None,
-                    firing: None,
-                }),
-                fired: Condvar::new(),
-            }),
-        };
-        deadline.reset(after);
-        deadline
+        Deadline::new(self.scope(), Instant::now().checked_add(after))
     }
 }
 
@@ -110,6 +98,23 @@ struct Times {
 }
 
 impl Deadline {
+    /// A deadline that requests `scope` at `due` (never, for `None`).
+    pub(crate) fn new(scope: &Arc<Scope>, due: Option<Instant>) -> Self {
+        let deadline = Deadline {
+            state: Arc::new(State {
+                scope: Arc::downgrade(scope),
+                times: Mutex::new(Times {
+                    due: None,
+                    armed: None,
+                    firing: None,
+                }),
+                fired: Condvar::new(),
+            }),
+        };
+        deadline.set(due);
+        deadline
+    }
+
     /// Moves the deadline to `after` from now, earlier or later.
     ///
     /// # Examples
@@ -124,9 +129,14 @@ impl Deadline {
     /// assert!(handle.is_interrupted());
     /// ```
     pub fn reset(&self, after: Duration) {
+        self.set(Instant::now().checked_add(after));
+    }
+
+    /// Moves the deadline to `due`; `None` (beyond representable time) is
+    /// never.
+    fn set(&self, due: Option<Instant>) {
         let mut times = lock(&self.state.times);
-        let Some(due) = Instant::now().checked_add(after) else {
-            // Beyond representable time: it never fires.
+        let Some(due) = due else {
             times.due = None;
             disarm(&mut times);
             return;
@@ -142,11 +152,8 @@ impl Deadline {
 /// Schedules the job of `state` for `at` as the armed one (invariant 1).
 fn arm(state: &Arc<State>, times: &mut Times, at: Instant) {
     let job_state = Arc::clone(state);
-    times.armed = timer::schedule_on_runner(
-        at.saturating_duration_since(Instant::now()),
-        Box::new(move || fire(&job_state, at)),
-    )
-    .map(|key| (at, key));
+    let key = timer::schedule_on_runner(at, Box::new(move || fire(&job_state, at)));
+    times.armed = Some((at, key));
 }
 
 /// Cancels the armed job, if any (invariant 1).
@@ -187,12 +194,14 @@ fn fire(state: &Arc<State>, at: Instant) {
 
 impl Drop for Deadline {
     fn drop(&mut self) {
-        let me = thread::current().id();
         let mut times = lock(&self.state.times);
         times.due = None;
         disarm(&mut times);
         // Invariant 3: a request being made now lands before this returns.
-        while times.firing.is_some_and(|firing| firing != me) {
+        while times
+            .firing
+            .is_some_and(|firing| firing != thread::current().id())
+        {
             times = self
                 .state
                 .fired

@@ -86,12 +86,13 @@ pub mod __private {
     };
 }
 mod private;
+mod process;
 
+pub use bounded::{Limited, cleanup, within};
 pub use callback::OnInterrupt;
 pub use condvar::{wait, wait_timeout, wait_while};
 pub use critical::{CriticalGuard, critical_section};
 pub use current::{check, clear, current, interruption_requested};
-pub use bounded::{Limited, cleanup, within};
 pub use deadline::Deadline;
 pub use exit::{Cause, ThreadExit};
 pub use future::{FutureExt, WithInterrupt};

@@ -56,7 +56,17 @@ fn shutting_down() -> bool {
 /// here. Once a shutdown has begun it starts requested with `Cause::All`
 /// (invariant 2).
 pub(crate) fn new_scope() -> Arc<Scope> {
-    let scope = Scope::new_registered();
+    started(Scope::new_registered())
+}
+
+/// [`new_scope`] for a scope that a request reaches only through its
+/// parent (a [`within`](crate::within) scope).
+pub(crate) fn new_unregistered_scope() -> Arc<Scope> {
+    started(Scope::new_detached())
+}
+
+/// Requests a new scope if a shutdown has begun.
+fn started(scope: Arc<Scope>) -> Arc<Scope> {
     if shutting_down() {
         scope.request(Cause::All);
     }

@@ -206,7 +206,7 @@ impl Signals {
         let mut state = lock(state());
         if let Some(stale) = state
             .active
-            .take_if(|active| active.process != std::process::id())
+            .take_if(|active| active.process != crate::process::id())
         {
             // Forked: that installation's thread is the parent's (invariant 6).
             stale.forget_in_child();
@@ -407,7 +407,7 @@ impl Installation {
                 }
             })?;
         Ok(Self {
-            process: std::process::id(),
+            process: crate::process::id(),
             signals,
             second: second_kind,
             registered,

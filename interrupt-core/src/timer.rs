@@ -15,7 +15,12 @@
 //!    [`RUNNER_IDLE`] with nothing to do exits. If no runner can be
 //!    started (the process is out of threads), the timer thread runs the
 //!    job itself.
-//! 5. After `fork()` only the forking thread exists in the child: the timer
+//! 5. The timer thread is notified only when a new job is due before the
+//!    time it sleeps until (`Queue::asleep`, kept under the lock): a
+//!    cancelled job's wake-up is left to happen, and the thread, finding
+//!    nothing due, sleeps again. So a deadline armed and cancelled around
+//!    each operation costs no wake-up of the timer thread.
+//! 6. After `fork()` only the forking thread exists in the child: the timer
 //!    and the runners remember the process they were started in, and a
 //!    child starts its own on its first job. (A child forked while another
 //!    thread held the timer's lock cannot use it: it would wait for ever.)
@@ -50,8 +55,21 @@ struct Entry {
 struct Queue {
     entries: BTreeMap<Key, Entry>,
     next_seq: u64,
-    /// The process whose timer thread runs, or 0 (invariant 5).
+    /// The process whose timer thread runs, or 0 (invariant 6).
     running: u32,
+    /// Until when the timer thread sleeps (invariant 5).
+    asleep: Asleep,
+}
+
+/// Whether and how long the timer thread waits on `wakeup`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Asleep {
+    /// Not waiting: it reads the queue before it waits again.
+    No,
+    /// Until this time.
+    Until(Instant),
+    /// Until notified.
+    Forever,
 }
 
 struct Timer {
@@ -64,6 +82,7 @@ static TIMER: Timer = Timer {
         entries: BTreeMap::new(),
         next_seq: 0,
         running: 0,
+        asleep: Asleep::No,
     }),
     wakeup: Condvar::new(),
 };
@@ -78,20 +97,20 @@ static TIMER: Timer = Timer {
 /// again.
 #[cfg(not(loom))] // loom's models make re-notifications themselves
 pub(crate) fn schedule(delay: Duration, job: Job) -> Option<Key> {
-    enqueue(
-        delay,
+    Some(enqueue(
+        Instant::now().checked_add(delay)?,
         Entry {
             job,
             on_runner: false,
         },
-    )
+    ))
 }
 
-/// [`schedule`] for a job that may run user code: it runs on a runner
-/// thread (invariant 1).
-pub(crate) fn schedule_on_runner(delay: Duration, job: Job) -> Option<Key> {
+/// [`schedule`] for a job that may run user code, due at `at`: it runs on a
+/// runner thread (invariant 1).
+pub(crate) fn schedule_on_runner(at: Instant, job: Job) -> Key {
     enqueue(
-        delay,
+        at,
         Entry {
             job,
             on_runner: true,
@@ -99,20 +118,21 @@ pub(crate) fn schedule_on_runner(delay: Duration, job: Job) -> Option<Key> {
     )
 }
 
-fn enqueue(delay: Duration, entry: Entry) -> Option<Key> {
-    let at = Instant::now().checked_add(delay)?;
+fn enqueue(at: Instant, entry: Entry) -> Key {
     let mut queue = lock(&TIMER.queue);
     let key = Key {
         at,
         seq: queue.next_seq,
     };
     queue.next_seq += 1;
-    let earliest = queue
-        .entries
-        .first_key_value()
-        .is_none_or(|(first, _)| key < *first);
+    // Invariant 5: a job due before the thread wakes anyway wakes it.
+    let wake = match queue.asleep {
+        Asleep::No => false,
+        Asleep::Until(until) => at < until,
+        Asleep::Forever => true,
+    };
     queue.entries.insert(key, entry);
-    let process = std::process::id();
+    let process = crate::process::id();
     if queue.running != process {
         // The new thread starts by taking this lock, so it sees the entry.
         let started = thread::Builder::new()
@@ -122,10 +142,10 @@ fn enqueue(delay: Duration, entry: Entry) -> Option<Key> {
         queue.running = if started { process } else { 0 };
     }
     drop(queue);
-    if earliest {
+    if wake {
         TIMER.wakeup.notify_one();
     }
-    Some(key)
+    key
 }
 
 /// Takes job `key` out of the queue unless it has started (or run), so a
@@ -163,7 +183,8 @@ fn run() {
                 queue = lock(&timer.queue);
             }
             Some((first, _)) => {
-                let wait = first.at - now;
+                let (at, wait) = (first.at, first.at - now);
+                queue.asleep = Asleep::Until(at);
                 queue = timer
                     .wakeup
                     .wait_timeout(queue, wait)
@@ -171,12 +192,14 @@ fn run() {
                     .0;
             }
             None => {
+                queue.asleep = Asleep::Forever;
                 queue = timer
                     .wakeup
                     .wait(queue)
                     .unwrap_or_else(PoisonError::into_inner);
             }
         }
+        queue.asleep = Asleep::No;
     }
 }
 
@@ -194,7 +217,7 @@ mod runners {
         jobs: VecDeque<Job>,
         /// Runners waiting for a job.
         idle: usize,
-        /// The process they wait in (invariant 5).
+        /// The process they wait in (invariant 6).
         process: u32,
     }
 
@@ -208,7 +231,7 @@ mod runners {
     /// Runs `job` on a runner: a waiting one, or a new one (invariant 4).
     pub(super) fn run(job: Job) {
         let mut work = lock(&WORK);
-        let process = std::process::id();
+        let process = crate::process::id();
         if work.process != process {
             // Forked: the runners counted here are the parent's.
             work.process = process;

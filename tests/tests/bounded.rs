@@ -94,8 +94,11 @@ fn cleanup_runs_checks_loops_and_waits_normally_while_a_request_is_pending() {
         let cleaned = gracefully::cleanup(Duration::from_hours(1), || {
             gracefully::check()?;
             let slept = gracefully::sleep(Duration::from_millis(20));
-            let (_guard, waited) =
-                gracefully::wait_timeout(&condvar, lock.lock().unwrap(), Duration::from_millis(20))?;
+            let (_guard, waited) = gracefully::wait_timeout(
+                &condvar,
+                lock.lock().unwrap(),
+                Duration::from_millis(20),
+            )?;
             Ok::<_, ThreadExit>((slept, waited.timed_out(), count_to(1_000)?))
         });
         (stopped, cleaned, gracefully::clear())
@@ -129,7 +132,10 @@ fn cleanup_ends_at_its_grace_and_leaves_the_outer_cause_alone() {
         // With nothing pending, a cleanup that ends in time leaves nothing.
         assert_eq!(gracefully::cleanup(Duration::from_millis(5), || 7), 7);
         std::thread::sleep(Duration::from_millis(30));
-        assert!(gracefully::check().is_ok(), "the grace's deadline leaked out");
+        assert!(
+            gracefully::check().is_ok(),
+            "the grace's deadline leaked out"
+        );
     })
     .join()
     .unwrap();
@@ -163,7 +169,10 @@ fn poll_until_ready<F: Future>(future: F) -> F::Output {
         if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
             return output;
         }
-        assert!(start.elapsed() < common::STOP_BOUND, "the future never completed");
+        assert!(
+            start.elapsed() < common::STOP_BOUND,
+            "the future never completed"
+        );
         std::thread::sleep(Duration::from_millis(1));
     }
 }
@@ -207,7 +216,11 @@ fn async_within_ends_at_the_limit_and_passes_an_outer_request_in() {
     );
     requester.join().unwrap();
     assert_eq!(limited.unwrap_err().cause(), Cause::Interrupted);
-    assert_eq!(task.cause(), Some(Cause::Interrupted), "the outer request is gone");
+    assert_eq!(
+        task.cause(),
+        Some(Cause::Interrupted),
+        "the outer request is gone"
+    );
 }
 
 #[test]
@@ -236,13 +249,22 @@ fn async_cleanup_awaits_normally_while_a_request_is_pending_and_ends_at_its_grac
 }
 
 #[test]
-fn a_limited_future_polled_by_hand_has_its_scope_current_only_while_polled() {
+fn a_limited_future_has_its_scope_current_only_while_polled_and_its_limit_ends_with_it() {
     let outer = gracefully::current();
-    let inner = poll_until_ready(async { gracefully::current() }.within(Duration::from_hours(1)));
+    let mut limited =
+        std::pin::pin!(async { gracefully::current() }.within(Duration::from_millis(10)));
+    let Poll::Ready(inner) = limited
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    else {
+        panic!("a ready future was pending");
+    };
     assert_ne!(inner, outer);
     assert_eq!(gracefully::current(), outer);
-    let before = gracefully::live_scopes();
-    let limited = async { gracefully::current() }.cleanup(Duration::from_hours(1));
-    drop(poll_until_ready(limited));
-    assert!(gracefully::live_scopes() <= before, "the inner scope outlived its future");
+    // The future is not dropped yet, but it has completed: its limit is gone.
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(!inner.is_interrupted(), "the limit outlived the completion");
+    let cleaned =
+        poll_until_ready(async { gracefully::current() }.cleanup(Duration::from_hours(1)));
+    assert_ne!(cleaned, outer);
 }

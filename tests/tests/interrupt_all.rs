@@ -67,8 +67,8 @@ fn interrupt_all_stops_threads_in_every_kind_of_wait() {
     gracefully::interrupt_all();
 
     assert!(job.is_interrupted());
-    let cleaned = join_within(cleaner, "cleaner").unwrap();
-    assert_eq!(cleaned.unwrap_err().cause(), Cause::All);
+    let in_cleanup_exit = join_within(cleaner, "cleaner").unwrap();
+    assert_eq!(in_cleanup_exit.unwrap_err().cause(), Cause::All);
     for worker in workers {
         let exit = join_within(worker, "worker").unwrap().unwrap_err();
         assert_eq!(exit.cause(), Cause::All);

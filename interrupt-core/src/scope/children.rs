@@ -12,7 +12,7 @@
 //!    reach it, the parent's next request does.
 
 use super::Scope;
-use super::wake_list::{Wake, Waiters};
+use super::wake_list::{Waiters, Wake};
 use crate::sync::{Arc, lock};
 
 impl Scope {
