@@ -90,9 +90,10 @@
 //!   parent; [`InterruptHandle::enter`] runs a job on any thread in another
 //!   scope.
 //! - **Signals and `main`.** [`signals::install`] (unix, feature `signals`)
-//!   turns SIGINT, SIGTERM and SIGHUP into requests to every scope;
-//!   [`macro@main`] on `fn main` installs them, runs the body, then shuts
-//!   down.
+//!   turns SIGINT, SIGTERM and SIGHUP into requests to every scope (or, with
+//!   [`signals::Signals::deliver_to`], to one); [`macro@main`] on `fn main`
+//!   installs them, runs the body, then shuts down, with options for the
+//!   second signal, the exit status and the signals handled.
 //! - **Shutdown.** [`shutdown`] requests every scope, waits for the threads
 //!   made by [`spawn`] within a grace period, and returns a
 //!   [`ShutdownReport`] naming the [`Straggler`]s.
@@ -183,6 +184,11 @@
 //!   ([`JoinError::Panicked`]).
 //! - Interrupting a thread that has finished, or a scope nothing uses any
 //!   more, does nothing.
+//! - Once [`shutdown`] has begun, and while a signal's request (to every
+//!   scope) is pending on the receiving scope, scopes made later start
+//!   requested with that cause: a thread started during the stop stops
+//!   too. [`cleanup`]'s scope is the exception, as it is shielded from the
+//!   request pending when it starts; [`within`]'s follows its outer scope.
 //! - After `fork()`, the child's deadlines work (its timer starts anew);
 //!   signals reach its scopes once the child calls [`signals::install`]
 //!   again (until then a second signal still exits). A child forked while
@@ -206,7 +212,7 @@
 )]
 #![cfg_attr(
     not(all(unix, feature = "signals")),
-    doc = "\n\n[`signals`]: #features\n[`signals::install`]: #features"
+    doc = "\n\n[`signals`]: #features\n[`signals::install`]: #features\n[`signals::Signals::deliver_to`]: #features"
 )]
 #![cfg_attr(not(unix), doc = "\n\n[`io::Interruptible`]: #features")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -247,7 +253,7 @@ pub mod __private {
     //! in any release, and only `interrupt-macros` of the same version may
     //! use it.
     pub use interrupt_core::__private::{
-        AwaitPoint, Checkpoint, ClassifyOther, ClassifyResult, MainReturn, MainValue,
-        TaskCriticalGuard, critical_section, main_finish, main_start, task_critical_section,
+        AwaitPoint, Checkpoint, ClassifyOther, ClassifyResult, Main, MainReturn, MainValue,
+        SignalOptions, TaskCriticalGuard, critical_section, sig, task_critical_section,
     };
 }

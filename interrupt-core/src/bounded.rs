@@ -137,7 +137,7 @@ impl Inner {
             Kind::Within => {
                 // Out of the registry: every request reaches it through
                 // the outer scope (invariant 1).
-                let scope = crate::shutdown::new_unregistered_scope();
+                let scope = Scope::new_detached();
                 outer.add_child(&scope);
                 scope
             }

@@ -80,9 +80,10 @@ mod wake;
 pub mod __private {
     //! Not public API.
     pub use crate::critical::{TaskCriticalGuard, critical_section, task_critical_section};
+    pub use crate::private::sig;
     pub use crate::private::{
-        AwaitPoint, Checkpoint, ClassifyOther, ClassifyResult, MainReturn, MainValue, main_finish,
-        main_start,
+        AwaitPoint, Checkpoint, ClassifyOther, ClassifyResult, Main, MainReturn, MainValue,
+        SignalOptions,
     };
 }
 mod private;

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::current::current_arc;
-use crate::exit::ThreadExit;
+use crate::exit::{Cause, ThreadExit};
 use crate::future::TaskEntry;
 use crate::scope::Scope;
 use crate::sync::Arc;
@@ -156,15 +156,203 @@ impl<F> Drop for AwaitPoint<'_, F> {
     }
 }
 
-/// What `#[gracefully::main]` calls before the body: installs the signal
-/// handlers where the `signals` feature is on (a failure is reported on
-/// stderr and the program runs without them).
+/// What `#[gracefully::main]` sets up before the body (the signal
+/// handlers, with its options) and does after it ([`Main::finish`]).
 #[doc(hidden)]
-pub fn main_start() {
+#[derive(Debug, Default)]
+#[must_use]
+pub struct Main {
+    /// Re-raise the signal after a clean stop it caused (`exit = "signal"`).
+    exit_by_signal: bool,
     #[cfg(all(unix, feature = "signals"))]
-    if let Err(error) = crate::signals::install() {
-        eprintln!("interrupt: signal handlers not installed: {error}");
+    handled: Option<Vec<i32>>,
+    #[cfg(all(unix, feature = "signals"))]
+    second: Option<crate::signals::SecondSignal>,
+}
+
+/// Implemented where `#[gracefully::main]`'s signal options can be
+/// honoured; the macro passes `()` for each one it was given.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "this option of `#[gracefully::main]` needs signal handling: the `signals` feature of `gracefully`, on unix",
+    label = "not available in this build"
+)]
+pub trait SignalOptions {}
+
+#[cfg(all(unix, feature = "signals"))]
+impl SignalOptions for () {}
+
+impl Main {
+    /// The default: SIGINT, SIGTERM and SIGHUP, a second one exits, and a
+    /// clean stop exits 0.
+    #[doc(hidden)]
+    pub fn new() -> Self {
+        Self::default()
     }
+
+    /// `signals = [..]`.
+    #[doc(hidden)]
+    #[cfg_attr(not(all(unix, feature = "signals")), allow(unused_variables))]
+    pub fn signals<S: SignalOptions>(self, signals: &[i32], _: S) -> Self {
+        Self {
+            #[cfg(all(unix, feature = "signals"))]
+            handled: Some(signals.to_vec()),
+            ..self
+        }
+    }
+
+    /// `second = "ignore"`.
+    #[doc(hidden)]
+    pub fn second_ignored<S: SignalOptions>(self, _: S) -> Self {
+        Self {
+            #[cfg(all(unix, feature = "signals"))]
+            second: Some(crate::signals::SecondSignal::Ignore),
+            ..self
+        }
+    }
+
+    /// `second = path::to::fn`.
+    #[doc(hidden)]
+    #[cfg_attr(not(all(unix, feature = "signals")), allow(unused_variables))]
+    pub fn second_runs<S: SignalOptions>(self, action: fn(i32), _: S) -> Self {
+        Self {
+            #[cfg(all(unix, feature = "signals"))]
+            second: Some(crate::signals::SecondSignal::Run(Box::new(action))),
+            ..self
+        }
+    }
+
+    /// `exit = "signal"`.
+    #[doc(hidden)]
+    pub fn exit_by_signal<S: SignalOptions>(mut self, _: S) -> Self {
+        self.exit_by_signal = true;
+        self
+    }
+
+    /// Installs the signal handlers where the `signals` feature is on; a
+    /// failure is reported on stderr and the program runs without them.
+    #[doc(hidden)]
+    #[cfg_attr(not(all(unix, feature = "signals")), allow(unused_mut))]
+    pub fn start(mut self) -> Self {
+        #[cfg(all(unix, feature = "signals"))]
+        {
+            let mut signals = crate::signals::Signals::new();
+            if let Some(list) = self.handled.take() {
+                signals = signals.signals(&list);
+            }
+            if let Some(second) = self.second.take() {
+                signals = signals.on_second(second);
+            }
+            if let Err(error) = signals.install() {
+                eprintln!("gracefully: signal handlers not installed: {error}");
+            }
+        }
+        self
+    }
+
+    /// After the body: shuts down within `grace`, then ends `main` as the
+    /// body would have, except that an error carrying a `ThreadExit` caused
+    /// by a signal is a clean stop (nothing printed). A clean stop caused
+    /// by a signal exits 0, or with `exit = "signal"` by the signal's
+    /// default action. Stragglers are reported on stderr and make the exit
+    /// status non-zero (1); `main`'s own error is printed then too, as
+    /// `main` would print it.
+    #[doc(hidden)]
+    pub fn finish<R>(
+        self,
+        outcome: std::thread::Result<R>,
+        grace: std::time::Duration,
+        classify: impl FnOnce(&R) -> MainReturn,
+    ) -> R {
+        // Read before the shutdown, whose request cannot replace it.
+        let signalled = match current_arc().cause() {
+            Some(Cause::Signal(signal)) => Some(signal),
+            _ => None,
+        };
+        let report = crate::shutdown::shutdown(grace);
+        if !report.is_clean() {
+            eprintln!("{report}");
+        }
+        let clean_stop = |signal: Option<i32>| -> ! {
+            self.end_clean(signal);
+            std::process::exit(0)
+        };
+        match outcome {
+            Ok(value) => match classify(&value) {
+                MainReturn::Value if report.is_clean() => {
+                    if signalled.is_some() && self.exit_by_signal {
+                        drop(value);
+                        clean_stop(signalled);
+                    }
+                    value
+                }
+                // An error too: std prints it as `main` returns it.
+                MainReturn::Error(_) if report.is_clean() => value,
+                MainReturn::SignalStop(signal) if report.is_clean() => {
+                    drop(value);
+                    clean_stop(Some(signal));
+                }
+                MainReturn::Error(error) => {
+                    eprintln!("Error: {error}");
+                    drop(value);
+                    std::process::exit(1);
+                }
+                MainReturn::Value | MainReturn::SignalStop(_) => {
+                    drop(value);
+                    std::process::exit(1);
+                }
+            },
+            Err(payload) => match payload.downcast::<ThreadExit>() {
+                // The body unwound with a request (an unwinding checkpoint).
+                Ok(exit) => {
+                    eprintln!("main stopped: {exit}");
+                    let status = match ThreadExit::cause(&exit) {
+                        Cause::Signal(signal) => {
+                            self.end_clean(Some(signal));
+                            128 + signal
+                        }
+                        _ => 1,
+                    };
+                    std::process::exit(status);
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+        }
+    }
+
+    /// With `exit = "signal"` and a signal, ends the process by it.
+    fn end_clean(&self, signal: Option<i32>) {
+        if let (true, Some(signal)) = (self.exit_by_signal, signal) {
+            #[cfg(all(unix, feature = "signals"))]
+            crate::signals::die_by(signal);
+            #[cfg(not(all(unix, feature = "signals")))]
+            let _ = signal; // `exit_by_signal` cannot be set in this build
+        }
+    }
+}
+
+/// Signal numbers by name, for `#[gracefully::main(signals = [..])]`.
+#[doc(hidden)]
+pub mod sig {
+    #[cfg(unix)]
+    pub use libc::{SIGALRM, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+
+    // Without signal handling the option is a compile error (see
+    // `SignalOptions`): these only keep the names resolvable.
+    #[cfg(not(unix))]
+    pub const SIGHUP: i32 = 1;
+    #[cfg(not(unix))]
+    pub const SIGINT: i32 = 2;
+    #[cfg(not(unix))]
+    pub const SIGQUIT: i32 = 3;
+    #[cfg(not(unix))]
+    pub const SIGUSR1: i32 = 10;
+    #[cfg(not(unix))]
+    pub const SIGUSR2: i32 = 12;
+    #[cfg(not(unix))]
+    pub const SIGALRM: i32 = 14;
+    #[cfg(not(unix))]
+    pub const SIGTERM: i32 = 15;
 }
 
 /// What `main` returned, as `#[gracefully::main]` must treat it.
@@ -173,8 +361,8 @@ pub fn main_start() {
 pub enum MainReturn {
     /// Not an error, or not a `Result`: returned as it is.
     Value,
-    /// An error carrying a `ThreadExit` caused by a signal: a clean stop.
-    SignalStop,
+    /// An error carrying a `ThreadExit` caused by this signal: a clean stop.
+    SignalStop(i32),
     /// Another error, printed as `main` would print it.
     Error(String),
 }
@@ -197,8 +385,10 @@ impl<T, E: fmt::Debug + 'static> ClassifyResult for &MainValue<'_, Result<T, E>>
     fn classify(&self) -> MainReturn {
         match self.0 {
             Ok(_) => MainReturn::Value,
-            Err(error) if stopped_by_signal(error) => MainReturn::SignalStop,
-            Err(error) => MainReturn::Error(format!("{error:?}")),
+            Err(error) => match stopped_by_signal(error) {
+                Some(signal) => MainReturn::SignalStop(signal),
+                None => MainReturn::Error(format!("{error:?}")),
+            },
         }
     }
 }
@@ -216,9 +406,9 @@ impl<T> ClassifyOther for MainValue<'_, T> {
     }
 }
 
-/// Is `error` (a `ThreadExit`, an `io::Error` or a boxed error, with their
-/// `source` chains) a request caused by a signal?
-fn stopped_by_signal(error: &dyn Any) -> bool {
+/// The signal whose request `error` (a `ThreadExit`, an `io::Error` or a
+/// boxed error, with their `source` chains) carries, if any.
+fn stopped_by_signal(error: &dyn Any) -> Option<i32> {
     let cause = if let Some(exit) = error.downcast_ref::<ThreadExit>() {
         Some(exit.cause())
     } else if let Some(error) = error.downcast_ref::<std::io::Error>() {
@@ -230,55 +420,9 @@ fn stopped_by_signal(error: &dyn Any) -> bool {
     } else {
         None
     };
-    matches!(cause, Some(crate::exit::Cause::Signal(_)))
-}
-
-/// What `#[gracefully::main]` calls after the body: shuts down within
-/// `grace`, then ends `main` as the body would have, except that an error
-/// carrying a `ThreadExit` caused by a signal is a clean stop (exit status
-/// 0, nothing printed). Stragglers are reported on stderr and make the
-/// exit status non-zero (1); `main`'s own error is printed then too, as
-/// `main` would print it.
-#[doc(hidden)]
-pub fn main_finish<R>(
-    outcome: std::thread::Result<R>,
-    grace: std::time::Duration,
-    classify: impl FnOnce(&R) -> MainReturn,
-) -> R {
-    let report = crate::shutdown::shutdown(grace);
-    if !report.is_clean() {
-        eprintln!("{report}");
-    }
-    match outcome {
-        Ok(value) => match classify(&value) {
-            // An error too: std prints it as `main` returns it.
-            MainReturn::Value | MainReturn::Error(_) if report.is_clean() => value,
-            MainReturn::SignalStop if report.is_clean() => {
-                drop(value);
-                std::process::exit(0);
-            }
-            MainReturn::Error(error) => {
-                eprintln!("Error: {error}");
-                drop(value);
-                std::process::exit(1);
-            }
-            MainReturn::Value | MainReturn::SignalStop => {
-                drop(value);
-                std::process::exit(1);
-            }
-        },
-        Err(payload) => match payload.downcast::<ThreadExit>() {
-            // The body unwound with a request (an unwinding checkpoint).
-            Ok(exit) => {
-                eprintln!("main stopped: {exit}");
-                let status = match ThreadExit::cause(&exit) {
-                    crate::exit::Cause::Signal(signal) => 128 + signal,
-                    _ => 1,
-                };
-                std::process::exit(status);
-            }
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
+    match cause {
+        Some(Cause::Signal(signal)) => Some(signal),
+        _ => None,
     }
 }
 
@@ -288,7 +432,6 @@ mod tests {
 
     #[test]
     fn an_error_carrying_a_signal_stop_is_classified_as_one() {
-        use crate::exit::Cause;
         fn classify<E: fmt::Debug + 'static>(result: &Result<(), E>) -> MainReturn {
             (&&MainValue(result)).classify()
         }
@@ -300,7 +443,7 @@ mod tests {
             classify::<Box<dyn Error + Send + Sync>>(&Err(std::io::Error::from(signal()).into())),
         ];
         assert!(
-            stops.iter().all(|r| matches!(r, MainReturn::SignalStop)),
+            stops.iter().all(|r| matches!(r, MainReturn::SignalStop(2))),
             "{stops:?}"
         );
         let deadline = ThreadExit::new(Cause::Deadline);

@@ -59,16 +59,15 @@ pub(crate) fn new_scope() -> Arc<Scope> {
     started(Scope::new_registered())
 }
 
-/// [`new_scope`] for a scope that a request reaches only through its
-/// parent (a [`within`](crate::within) scope).
-pub(crate) fn new_unregistered_scope() -> Arc<Scope> {
-    started(Scope::new_detached())
-}
-
-/// Requests a new scope if a shutdown has begun.
+/// Requests a new scope if a shutdown has begun, or while a signal's
+/// request is pending on its receiving scope.
 fn started(scope: Arc<Scope>) -> Arc<Scope> {
     if shutting_down() {
         scope.request(Cause::All);
+    }
+    #[cfg(all(unix, feature = "signals"))]
+    if let Some(cause) = crate::signals::late_cause() {
+        scope.request(cause);
     }
     scope
 }

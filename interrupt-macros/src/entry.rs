@@ -10,6 +10,35 @@ use crate::diag::{Diag, with_error};
 
 mod kw {
     syn::custom_keyword!(grace);
+    syn::custom_keyword!(second);
+    syn::custom_keyword!(exit);
+    syn::custom_keyword!(signals);
+}
+
+/// The signal names `signals = [..]` knows; any other signal is given by
+/// its number.
+const SIGNAL_NAMES: [&str; 7] = [
+    "SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGUSR1", "SIGUSR2", "SIGALRM",
+];
+
+/// What the `second` option says.
+enum Second {
+    Exit,
+    Ignore(Span),
+    Run(Path),
+}
+
+/// What the `exit` option says.
+enum Exit {
+    Zero,
+    /// With the span of `"signal"`.
+    Signal(Span),
+}
+
+/// One entry of `signals = [..]`.
+enum Signal {
+    Named(Ident),
+    Number(syn::LitInt),
 }
 
 /// The grace period when none is given.
@@ -18,6 +47,10 @@ const DEFAULT_GRACE_MS: u64 = 5_000;
 struct Args {
     /// In milliseconds.
     grace: Option<u64>,
+    second: Option<Second>,
+    exit: Option<Exit>,
+    /// With the span of the `signals` keyword.
+    signals: Option<(Span, Vec<Signal>)>,
     krate: Option<Path>,
 }
 
@@ -26,6 +59,9 @@ impl Args {
     fn parse(tokens: TokenStream, diag: &mut Diag) -> Self {
         let mut args = Args {
             grace: None,
+            second: None,
+            exit: None,
+            signals: None,
             krate: None,
         };
         let parser = |input: ParseStream<'_>| {
@@ -64,6 +100,41 @@ impl Args {
                 return Err(Error::new(keyword.span, "duplicate option `grace`"));
             }
             self.grace = Some(parse_duration(&value)?);
+        } else if lookahead.peek(kw::second) {
+            let keyword: kw::second = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let second = parse_second(input)?;
+            if self.second.is_some() {
+                return Err(Error::new(keyword.span, "duplicate option `second`"));
+            }
+            self.second = Some(second);
+        } else if lookahead.peek(kw::exit) {
+            let keyword: kw::exit = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let bad = |span| {
+                Error::new(
+                    span,
+                    "`exit` takes `\"zero\"` (exit 0 after a stop caused by a signal, the default) or `\"signal\"` (end by the signal, as if unhandled)",
+                )
+            };
+            let value: LitStr = input.parse().map_err(|error| bad(error.span()))?;
+            let exit = match value.value().as_str() {
+                "zero" => Exit::Zero,
+                "signal" => Exit::Signal(value.span()),
+                _ => return Err(bad(value.span())),
+            };
+            if self.exit.is_some() {
+                return Err(Error::new(keyword.span, "duplicate option `exit`"));
+            }
+            self.exit = Some(exit);
+        } else if lookahead.peek(kw::signals) {
+            let keyword: kw::signals = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let signals = parse_signals(input)?;
+            if self.signals.is_some() {
+                return Err(Error::new(keyword.span, "duplicate option `signals`"));
+            }
+            self.signals = Some((keyword.span, signals));
         } else if lookahead.peek(Token![crate]) {
             let keyword: Token![crate] = input.parse()?;
             input.parse::<Token![=]>()?;
@@ -76,11 +147,71 @@ impl Args {
             let unknown: proc_macro2::TokenTree = input.parse()?;
             return Err(Error::new(
                 unknown.span(),
-                format!("unknown option `{unknown}`; expected `grace = \"5s\"` or `crate = path`"),
+                format!(
+                    "unknown option `{unknown}`; expected `grace = \"5s\"`, `second = \"exit\"`, `exit = \"zero\"`, `signals = [SIGINT, SIGTERM]` or `crate = path`"
+                ),
             ));
         }
         Ok(())
     }
+}
+
+/// `"exit"`, `"ignore"` or a path.
+fn parse_second(input: ParseStream<'_>) -> syn::Result<Second> {
+    const EXPECTED: &str = "`second` takes `\"exit\"` (the default), `\"ignore\"`, or the path of a `fn(i32)` to call with the signal's number, such as `second = on_second_signal`";
+    if input.peek(LitStr) {
+        let value: LitStr = input.parse()?;
+        return match value.value().as_str() {
+            "exit" => Ok(Second::Exit),
+            "ignore" => Ok(Second::Ignore(value.span())),
+            _ => Err(Error::new(value.span(), EXPECTED)),
+        };
+    }
+    input
+        .parse::<Path>()
+        .map(Second::Run)
+        .map_err(|error| Error::new(error.span(), EXPECTED))
+}
+
+/// `[SIGINT, SIGTERM, 40]`.
+fn parse_signals(input: ParseStream<'_>) -> syn::Result<Vec<Signal>> {
+    let expected = || {
+        format!(
+            "`signals` takes a list of signal names ({}) or numbers, such as `signals = [SIGINT, SIGTERM]`",
+            SIGNAL_NAMES.join(", ")
+        )
+    };
+    let content;
+    let brackets = syn::bracketed!(content in input);
+    let mut signals = Vec::new();
+    while !content.is_empty() {
+        if content.peek(syn::LitInt) {
+            let number: syn::LitInt = content.parse()?;
+            number.base10_parse::<i32>()?;
+            signals.push(Signal::Number(number));
+        } else if content.peek(syn::Ident) {
+            let name: Ident = content.parse()?;
+            if !SIGNAL_NAMES.iter().any(|known| name == known) {
+                return Err(Error::new(
+                    name.span(),
+                    format!("unknown signal `{name}`; {}", expected()),
+                ));
+            }
+            signals.push(Signal::Named(name));
+        } else {
+            return Err(Error::new(content.span(), expected()));
+        }
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
+    }
+    if signals.is_empty() {
+        return Err(Error::new(
+            brackets.span.join(),
+            "`signals` needs at least one signal; without `#[gracefully::main]`'s signal handling, call `gracefully::shutdown` at the end of `main` yourself",
+        ));
+    }
+    Ok(signals)
 }
 
 /// `"500ms"`, `"5s"`, `"2m"`, `"1h"` in milliseconds.
@@ -111,12 +242,19 @@ fn parse_duration(literal: &LitStr) -> syn::Result<u64> {
 //
 // Input:   fn main() -> R { body }
 // Output:  fn main() -> R {
-//              ROOT::__private::main_start();
+//              let main = ROOT::__private::Main::new()
+//                  .signals(&[ROOT::__private::sig::SIGINT, 40], ())   // with `signals = [..]`
+//                  .second_ignored(())                                // `second = "ignore"`
+//                  .second_runs(path::to::fn, ())                     // `second = path::to::fn`
+//                  .exit_by_signal(())                                // `exit = "signal"`
+//                  .start();
 //              let outcome = catch_unwind(AssertUnwindSafe(|| -> R { body }));
-//              ROOT::__private::main_finish(outcome, GRACE, |value| {
+//              main.finish(outcome, GRACE, |value| {
 //                  (&&ROOT::__private::MainValue(value)).classify()
 //              })
 //          }
+// Each `()` is spanned at its option: where signal handling is not built
+// in, its `SignalOptions` bound fails there with a message that says so.
 // An `async fn main` under a runtime's attribute becomes an inner
 // `async fn` that keeps that attribute, called in the closure.
 pub(crate) fn main(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -153,6 +291,8 @@ fn expand(function: ItemFn, args: &Args) -> TokenStream {
     let root = crate::expand::root(args.krate.as_ref());
     let grace = args.grace.unwrap_or(DEFAULT_GRACE_MS);
     let outcome = Ident::new("__interrupt_outcome", Span::mixed_site());
+    let main = Ident::new("__interrupt_main_options", Span::mixed_site());
+    let options = options(args, &root);
     let ItemFn {
         attrs,
         vis,
@@ -186,11 +326,11 @@ fn expand(function: ItemFn, args: &Args) -> TokenStream {
     quote_spanned! {span=>
         #(#outer_attrs)*
         #vis #sig {
-            #root::__private::main_start();
+            let #main = #root::__private::Main::new() #options .start();
             let #outcome = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(
                 || #closure_output { #body },
             ));
-            #root::__private::main_finish(
+            #main.finish(
                 #outcome,
                 ::core::time::Duration::from_millis(#grace),
                 |value| {
@@ -203,6 +343,37 @@ fn expand(function: ItemFn, args: &Args) -> TokenStream {
             )
         }
     }
+}
+
+/// The builder calls for the signal options (see `main`'s comment).
+fn options(args: &Args, root: &TokenStream) -> TokenStream {
+    let mut calls = TokenStream::new();
+    let unit = |span: Span| quote_spanned!(span=> ());
+    if let Some((keyword, signals)) = &args.signals {
+        let numbers = signals.iter().map(|signal| match signal {
+            Signal::Named(name) => quote!(#root::__private::sig::#name),
+            Signal::Number(number) => number.to_token_stream(),
+        });
+        let unit = unit(*keyword);
+        calls.extend(quote!(.signals(&[#(#numbers),*], #unit)));
+    }
+    match &args.second {
+        None | Some(Second::Exit) => {}
+        Some(Second::Ignore(span)) => {
+            let unit = unit(*span);
+            calls.extend(quote!(.second_ignored(#unit)));
+        }
+        Some(Second::Run(path)) => {
+            let span = syn::spanned::Spanned::span(path);
+            let unit = unit(span);
+            calls.extend(quote_spanned!(span=> .second_runs(#path, #unit)));
+        }
+    }
+    if let Some(Exit::Signal(span)) = args.exit {
+        let unit = unit(span);
+        calls.extend(quote!(.exit_by_signal(#unit)));
+    }
+    calls
 }
 
 #[cfg(test)]
@@ -241,7 +412,7 @@ mod tests {
         )
         .to_string();
         assert!(
-            out.contains(":: gracefully :: __private :: main_start ()"),
+            out.contains(":: gracefully :: __private :: Main :: new () . start ()"),
             "{out}"
         );
         assert!(out.contains("from_millis (250u64)"), "{out}");

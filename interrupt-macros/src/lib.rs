@@ -307,14 +307,34 @@ pub fn critical(input: TokenStream) -> TokenStream {
 ///
 /// - An error that carries a `ThreadExit` caused by a signal (the error
 ///   itself, inside an `io::Error`, or in a boxed error's `source()`
-///   chain) is a clean stop: nothing is printed and the exit status is 0.
+///   chain) is a clean stop: nothing is printed and the exit status is 0
+///   (see `exit` below).
 /// - If threads are still running when the grace period ends, the shutdown
 ///   report goes to stderr and the exit status is 1; an error `main`
 ///   returned is printed first, as `main` would print it (`Error: …`).
 ///
-/// Options: `grace = "5s"` (the default; also `"500ms"`, `"2m"`, `"1h"`)
-/// and `crate = path`. For `async fn main`, put your runtime's attribute
-/// below this one: `#[gracefully::main] #[tokio::main] async fn main()`.
+/// Options:
+///
+/// - `grace = "5s"`: how long the shutdown waits (the default; also
+///   `"500ms"`, `"2m"`, `"1h"`).
+/// - `second = "exit" | "ignore" | path::to::fn`: what a second signal does
+///   while the first is being handled: exit at once with 128 + its number
+///   (the default), nothing (a supervisor that must handle its children
+///   first), or call a `fn(i32)` with the signal's number on the signal
+///   thread.
+/// - `exit = "zero" | "signal"`: after a clean stop caused by a signal,
+///   exit 0 (the default), or end by the signal's default action, so that a
+///   shell running the program in a script sees it killed by SIGINT and
+///   stops the script too.
+/// - `signals = [SIGINT, SIGTERM]`: the signals to handle instead of
+///   SIGINT, SIGTERM and SIGHUP: `SIGHUP`, `SIGINT`, `SIGQUIT`, `SIGTERM`,
+///   `SIGUSR1`, `SIGUSR2`, `SIGALRM`, or numbers.
+/// - `crate = path`: where the `gracefully` crate is.
+///
+/// `second`, `exit = "signal"` and `signals` need signal handling (unix,
+/// the `signals` feature); elsewhere they are a compile error. For
+/// `async fn main`, put your runtime's attribute below this one:
+/// `#[gracefully::main] #[tokio::main] async fn main()`.
 ///
 /// # Examples
 ///
@@ -334,16 +354,29 @@ pub fn critical(input: TokenStream) -> TokenStream {
 /// }
 /// ```
 ///
+/// With options:
+///
+/// ```no_run
+/// fn on_second_signal(signal: i32) {
+///     eprintln!("signal {signal} again: still stopping the children");
+/// }
+///
+/// #[gracefully::main(grace = "10s", second = on_second_signal, exit = "signal", signals = [SIGINT, SIGTERM])]
+/// fn main() {
+///     // ...
+/// }
+/// ```
+///
 /// It expands to roughly:
 ///
 /// ```
 /// # fn body() -> Result<(), gracefully::ThreadExit> { Ok(()) }
 /// fn main() -> Result<(), gracefully::ThreadExit> {
-///     ::gracefully::__private::main_start();
+///     let options = ::gracefully::__private::Main::new().start();
 ///     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
 ///         || -> Result<(), gracefully::ThreadExit> { body() },
 ///     ));
-///     ::gracefully::__private::main_finish(outcome, std::time::Duration::from_millis(2000), |value| {
+///     options.finish(outcome, std::time::Duration::from_millis(2000), |value| {
 ///         // A `Result` is looked into for a signal's `ThreadExit`.
 ///         # #[allow(unused_imports)]
 ///         use ::gracefully::__private::{ClassifyOther as _, ClassifyResult as _};

@@ -1,7 +1,8 @@
 //! `#[gracefully::main]` and the exit status: an error that carries a
 //! `ThreadExit` caused by a signal is a clean stop; any other error is
-//! printed as `main` would print it, stragglers or not. The program is the
-//! `main_exit` binary of this package, stopped with real signals.
+//! printed as `main` would print it, stragglers or not; and the options
+//! `second`, `exit` and `signals`. The programs are the `main_*` binaries
+//! of this package, stopped with real signals.
 
 #![cfg(all(unix, feature = "signals"))]
 
@@ -10,7 +11,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use common::scenario::{kill, stderr_of, wait_within};
+use common::scenario::{Scenario, kill, stderr_of, wait_within};
 
 /// Runs `main_exit <mode>`, sends it SIGINT once it is ready, and returns
 /// its exit status and stderr.
@@ -53,4 +54,60 @@ fn an_error_is_printed_even_when_a_thread_straggles() {
     assert_eq!(status, Some(1), "{stderr}");
     assert!(stderr.contains("did not stop within"), "{stderr}");
     assert!(stderr.contains("Error: \"disk full\""), "{stderr}");
+}
+
+/// Starts one of this package's `#[gracefully::main]` programs.
+fn start(program: &str, args: &[&str]) -> Scenario {
+    let path = std::path::Path::new(env!("CARGO_BIN_EXE_main_exit")).with_file_name(program);
+    Scenario::spawn(Command::new(path).args(args))
+}
+
+#[test]
+fn with_exit_signal_a_clean_stop_ends_by_the_signal_and_a_normal_end_exits_zero() {
+    use std::os::unix::process::ExitStatusExt;
+    // `signals = [SIGUSR1, SIGTERM]`, `second = on_second`, `exit = "signal"`.
+    let mut program = start("main_options", &[]);
+    program.expect("ready");
+    program.signal("USR1");
+    assert_eq!(program.expect("stopped: "), "stopped: interrupted: SIGUSR1");
+    program.signal("TERM");
+    assert_eq!(
+        program.expect("second signal: "),
+        format!("second signal: {}", libc::SIGTERM)
+    );
+    let (status, _) = program.wait();
+    assert_eq!(status.signal(), Some(libc::SIGUSR1), "{status}");
+
+    let mut program = start("main_options", &["now"]);
+    program.expect("done");
+    assert_eq!(program.wait().0.code(), Some(0));
+}
+
+#[test]
+fn signals_replaces_the_handled_list() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut program = start("main_options", &[]);
+    program.expect("ready");
+    program.signal("INT"); // not in `signals = [SIGUSR1, SIGTERM]`
+    let (status, lines) = program.wait();
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status}: {lines:?}");
+    assert!(
+        lines.iter().all(|line| !line.starts_with("stopped")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn with_second_ignored_more_signals_do_not_end_the_program() {
+    let mut program = start("main_second_ignored", &[]);
+    program.expect("ready");
+    program.signal("INT");
+    assert_eq!(program.expect("stopped: "), "stopped: interrupted: SIGINT");
+    program.signal("INT");
+    program.signal("TERM");
+    // With the default `second = "exit"` the program would be gone now.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    program.write_line("go");
+    program.expect("finished");
+    assert_eq!(program.wait().0.code(), Some(0));
 }

@@ -25,6 +25,9 @@ fn scenario() {
         "clear_rearms" => clear_rearms(),
         "incompatible" => incompatible(),
         "fork" => fork(),
+        "deliver_to" => deliver_to(),
+        "late_scopes" => late_scopes(),
+        "ignored" => ignored(),
         other => panic!("unknown scenario {other}"),
     };
     std::process::exit(status);
@@ -140,6 +143,82 @@ fn incompatible() -> i32 {
     let _same = gracefully::signals::install().unwrap();
     first.uninstall(); // the other handle keeps the handling
     say("ready");
+    let exit = wait_for_request();
+    say(&format!("handled: {:?}", exit.cause()));
+    0
+}
+
+/// Signals delivered to one handle: a job entered in it stops, and so does
+/// a child made from it later; a thread outside it is not requested, nor
+/// is a scope made after the signal.
+fn deliver_to() -> i32 {
+    let producer = gracefully::InterruptHandle::new();
+    let _signals = gracefully::signals::Signals::new()
+        .deliver_to(&producer)
+        .install()
+        .unwrap();
+    let job = {
+        let producer = producer.clone();
+        gracefully::spawn(move || producer.enter(wait_for_request))
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let bystander = gracefully::spawn(move || {
+        tx.send(gracefully::current()).unwrap();
+        wait_for_request()
+    });
+    let bystander_handle = rx.recv().unwrap();
+    say("ready");
+    say(&format!("job: {:?}", job.join().unwrap().cause()));
+    say(&format!(
+        "bystander requested: {}, new scope requested: {}, child: {:?}",
+        bystander_handle.is_interrupted(),
+        gracefully::InterruptHandle::new().is_interrupted(),
+        producer.child().cause()
+    ));
+    bystander.interrupt();
+    say(&format!(
+        "bystander: {:?}",
+        bystander.join().unwrap().cause()
+    ));
+    0
+}
+
+/// Scopes made after a signal's request start requested with its cause,
+/// until the receiving scope (the installer's) is cleared.
+fn late_scopes() -> i32 {
+    let _signals = gracefully::signals::install().unwrap();
+    say("ready");
+    let exit = wait_for_request();
+    let late = gracefully::spawn(wait_for_request);
+    say(&format!(
+        "first: {:?}, late thread: {:?}, late handle: {:?}",
+        exit.cause(),
+        late.join().unwrap().cause(),
+        gracefully::InterruptHandle::new().cause()
+    ));
+    gracefully::clear();
+    say(&format!(
+        "after clear: {:?}",
+        gracefully::InterruptHandle::new().cause()
+    ));
+    0
+}
+
+/// Under `nohup`, SIGHUP is ignored: `install` leaves it so and says so;
+/// `override_ignored(true)` handles it anyway.
+fn ignored() -> i32 {
+    let default = gracefully::signals::install().unwrap();
+    let left_alone = default.ignored().to_vec();
+    default.uninstall();
+    let overriding = gracefully::signals::Signals::new()
+        .override_ignored(true)
+        .install()
+        .unwrap();
+    say("ready");
+    say(&format!(
+        "ignored: {left_alone:?}, with override: {:?}",
+        overriding.ignored()
+    ));
     let exit = wait_for_request();
     say(&format!("handled: {:?}", exit.cause()));
     0
@@ -289,6 +368,43 @@ fn an_incompatible_second_install_is_an_error_and_handles_are_counted() {
     let mut child = Scenario::start("incompatible", false);
     child.signal("TERM");
     assert_eq!(child.expect("handled: "), "handled: Signal(15)");
+    assert_eq!(child.wait().0.code(), Some(0));
+}
+
+#[test]
+fn signals_delivered_to_a_handle_reach_it_and_its_children_only() {
+    let mut child = Scenario::start("deliver_to", false);
+    child.signal("TERM");
+    assert_eq!(child.expect("job: "), "job: Signal(15)");
+    assert_eq!(
+        child.expect("bystander requested: "),
+        "bystander requested: false, new scope requested: false, child: Some(Signal(15))"
+    );
+    assert_eq!(child.expect("bystander: "), "bystander: Interrupted");
+    assert_eq!(child.wait().0.code(), Some(0));
+}
+
+#[test]
+fn scopes_made_after_a_signal_start_requested_until_it_is_cleared() {
+    let mut child = Scenario::start("late_scopes", false);
+    child.signal("TERM");
+    assert_eq!(
+        child.expect("first: "),
+        "first: Signal(15), late thread: Signal(15), late handle: Some(Signal(15))"
+    );
+    assert_eq!(child.expect("after clear: "), "after clear: None");
+    assert_eq!(child.wait().0.code(), Some(0));
+}
+
+#[test]
+fn a_signal_ignored_at_start_is_listed_and_can_be_handled_anyway() {
+    let mut child = Scenario::start("ignored", true); // `nohup` ignores SIGHUP
+    assert_eq!(
+        child.expect("ignored: "),
+        format!("ignored: [{}], with override: []", libc::SIGHUP)
+    );
+    child.signal("HUP");
+    assert_eq!(child.expect("handled: "), "handled: Signal(1)");
     assert_eq!(child.wait().0.code(), Some(0));
 }
 

@@ -41,9 +41,19 @@ impl Scenario {
         } else {
             Command::new(exe)
         };
-        let mut child = command
+        command
             .args(["scenario", "--exact", "--nocapture", "--test-threads=1"])
-            .env(SCENARIO, name)
+            .env(SCENARIO, name);
+        let mut scenario = Self::spawn(&mut command);
+        scenario.expect("ready");
+        scenario
+    }
+
+    /// Runs `command` as a child whose stdout is read line by line (see
+    /// [`Scenario::expect`]); its stdin is piped, its stderr dropped.
+    pub fn spawn(command: &mut Command) -> Self {
+        let mut child = command
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -57,9 +67,14 @@ impl Scenario {
                 }
             }
         });
-        let mut scenario = Self { child, lines };
-        scenario.expect("ready");
-        scenario
+        Self { child, lines }
+    }
+
+    /// Writes `line` and a newline to the child's stdin.
+    pub fn write_line(&mut self, line: &str) {
+        let stdin = self.child.stdin.as_mut().expect("stdin is piped");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
     }
 
     /// Waits for a line that starts with `prefix`; returns it.

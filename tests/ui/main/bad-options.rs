@@ -1,0 +1,2 @@
+#[gracefully::main(second = "twice", exit = "one", signals = [SIGINT, SIGKILL])]
+fn main() {}

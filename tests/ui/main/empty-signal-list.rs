@@ -1,0 +1,2 @@
+#[gracefully::main(signals = [])]
+fn main() {}

@@ -1,0 +1,4 @@
+fn on_second() {}
+
+#[gracefully::main(second = on_second)]
+fn main() {}
