@@ -28,6 +28,7 @@ fn scenario() {
         "deliver_to" => deliver_to(),
         "late_scopes" => late_scopes(),
         "ignored" => ignored(),
+        "late_race" => late_race(),
         other => panic!("unknown scenario {other}"),
     };
     std::process::exit(status);
@@ -201,6 +202,39 @@ fn late_scopes() -> i32 {
         "after clear: {:?}",
         gracefully::InterruptHandle::new().cause()
     ));
+    0
+}
+
+/// A thread makes scopes without a pause while the signal arrives: each
+/// one is reached, by the signal's request or as a late scope.
+fn late_race() -> i32 {
+    let _signals = gracefully::signals::install().unwrap();
+    let maker = gracefully::spawn(|| {
+        let mut made = Vec::new();
+        while !gracefully::interruption_requested() {
+            made.push(gracefully::InterruptHandle::new());
+        }
+        // Some more after the request: all late.
+        made.extend((0..100).map(|_| gracefully::InterruptHandle::new()));
+        made
+    });
+    say("ready");
+    let _ = wait_for_request();
+    let made = maker.join().unwrap();
+    // The signal thread may still be requesting the scopes made before it
+    // took its snapshot: give it time, then count.
+    let start = std::time::Instant::now();
+    let missed = loop {
+        let missed = made
+            .iter()
+            .filter(|handle| !handle.is_interrupted())
+            .count();
+        if missed == 0 || start.elapsed() > Duration::from_secs(10) {
+            break missed;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    say(&format!("missed {missed} of {}", made.len()));
     0
 }
 
@@ -394,6 +428,18 @@ fn scopes_made_after_a_signal_start_requested_until_it_is_cleared() {
     );
     assert_eq!(child.expect("after clear: "), "after clear: None");
     assert_eq!(child.wait().0.code(), Some(0));
+}
+
+#[test]
+fn scopes_made_while_a_signal_arrives_are_all_requested() {
+    for _ in 0..10 {
+        let mut child = Scenario::start("late_race", false);
+        std::thread::sleep(Duration::from_millis(5)); // scopes are being made
+        child.signal("TERM");
+        let report = child.expect("missed ");
+        assert!(report.starts_with("missed 0 of "), "{report}");
+        assert_eq!(child.wait().0.code(), Some(0));
+    }
 }
 
 #[test]
