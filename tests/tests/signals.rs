@@ -29,6 +29,7 @@ fn scenario() {
         "late_scopes" => late_scopes(),
         "ignored" => ignored(),
         "late_race" => late_race(),
+        "second_action_dropped" => second_action_dropped(),
         other => panic!("unknown scenario {other}"),
     };
     std::process::exit(status);
@@ -238,6 +239,33 @@ fn late_race() -> i32 {
     0
 }
 
+/// The second signal's action holds what it captured only while it is
+/// installed.
+fn second_action_dropped() -> i32 {
+    let captured = std::sync::Arc::new(());
+    let held = std::sync::Arc::clone(&captured);
+    let handle = gracefully::signals::Signals::new()
+        .signals(&[signal_hook::consts::SIGUSR2])
+        .on_second(gracefully::signals::SecondSignal::Run(Box::new(
+            move |_| {
+                let _ = &held;
+            },
+        )))
+        .install()
+        .unwrap();
+    say("ready");
+    say(&format!(
+        "installed: {}",
+        std::sync::Arc::strong_count(&captured)
+    ));
+    handle.uninstall();
+    say(&format!(
+        "uninstalled: {}",
+        std::sync::Arc::strong_count(&captured)
+    ));
+    0
+}
+
 /// Under `nohup`, SIGHUP is ignored: `install` leaves it so and says so;
 /// `override_ignored(true)` handles it anyway.
 fn ignored() -> i32 {
@@ -440,6 +468,14 @@ fn scopes_made_while_a_signal_arrives_are_all_requested() {
         assert!(report.starts_with("missed 0 of "), "{report}");
         assert_eq!(child.wait().0.code(), Some(0));
     }
+}
+
+#[test]
+fn the_second_signal_action_is_dropped_when_uninstalled() {
+    let mut child = Scenario::start("second_action_dropped", false);
+    assert_eq!(child.expect("installed: "), "installed: 2");
+    assert_eq!(child.expect("uninstalled: "), "uninstalled: 1");
+    assert_eq!(child.wait().0.code(), Some(0));
 }
 
 #[test]
