@@ -22,9 +22,9 @@
 //!    pending on the receiving scope (`Arming::receiver`, one atomic load:
 //!    the `deliver_to` handle's scope, or else the installer's); `clear()`
 //!    on that scope re-arms.
-//! 5. One installation at a time: installing again with the same signals
-//!    and the same kind of second-signal action adds a handle to it, any
-//!    other configuration is an error; the handlers go with the last
+//! 5. One installation at a time: installing again with the same
+//!    configuration (signals, target, `override_ignored`, kind of
+//!    second-signal action) adds a handle to it, any other is an error; the handlers go with the last
 //!    handle's `uninstall`.
 //! 6. After `fork()` the child has the handlers but not the signal thread:
 //!    its signals are counted (a second one still exits, with
