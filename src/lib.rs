@@ -76,8 +76,9 @@
 //!   against it.
 //! - **Blocking calls a request ends**: [`sleep`], [`park`],
 //!   [`park_timeout`], and the condvar waits [`wait`], [`wait_while`],
-//!   [`wait_timeout`]; [`io::Interruptible`] for sockets, pipes, listeners
-//!   and child pipes (unix); [`channel::recv`] and [`channel::recv_timeout`]
+//!   [`wait_timeout`]; [`io::Interruptible`] for TCP, UDP and Unix sockets,
+//!   pipes, listeners and child pipes, owned or borrowed, with their own
+//!   time limits (unix); [`channel::recv`] and [`channel::recv_timeout`]
 //!   for crossbeam channels (feature `crossbeam`).
 //! - **Handles, deadlines and children.** [`InterruptHandle::on_interrupt`]
 //!   runs code when a scope is requested (to unblock what the library cannot

@@ -195,6 +195,32 @@ pub fn signal_on_interrupt(enable: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// Signal mode for one system call that might block although its
+/// descriptor polled ready (another reader took the data): on, if it was
+/// off, until the guard drops. For [`Interruptible`](crate::io::Interruptible).
+pub(crate) struct CallGuard {
+    turned_on: bool,
+}
+
+impl CallGuard {
+    /// Turns signal mode on for the current scope, unless it is on.
+    pub(crate) fn new() -> io::Result<Self> {
+        if STATE.try_with(|state| state.get().0).unwrap_or(true) {
+            return Ok(Self { turned_on: false });
+        }
+        signal_on_interrupt(true)?;
+        Ok(Self { turned_on: true })
+    }
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        if self.turned_on {
+            let _ = signal_on_interrupt(false);
+        }
+    }
+}
+
 /// Turns signal mode's mask on or off to match the open sections; nothing
 /// once the thread's state is gone. Turning it on outside a section
 /// unblocks the signal even if the mask says otherwise: a thread may have
