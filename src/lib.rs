@@ -78,8 +78,8 @@
 //!   [`park_timeout`], and the condvar waits [`wait`], [`wait_while`],
 //!   [`wait_timeout`]; [`io::Interruptible`] for TCP, UDP and Unix sockets,
 //!   pipes, listeners and child pipes, owned or borrowed, with their own
-//!   time limits (unix); [`channel::recv`] and [`channel::recv_timeout`]
-//!   for crossbeam channels (feature `crossbeam`).
+//!   time limits (unix); [`channel::recv`] and [`channel::send`] (with
+//!   time limits) for crossbeam channels (feature `crossbeam`).
 //! - **Handles, deadlines and children.** [`InterruptHandle::on_interrupt`]
 //!   runs code when a scope is requested (to unblock what the library cannot
 //!   reach); [`InterruptHandle::interrupt_after`] sets a [`Deadline`];
@@ -209,7 +209,7 @@
 // the list of features instead.
 #![cfg_attr(
     not(feature = "crossbeam"),
-    doc = "\n\n[`channel`]: #features\n[`channel::recv`]: #features\n[`channel::recv_timeout`]: #features"
+    doc = "\n\n[`channel`]: #features\n[`channel::recv`]: #features\n[`channel::send`]: #features"
 )]
 #![cfg_attr(
     not(all(unix, feature = "signals")),
