@@ -78,7 +78,8 @@
 //!   [`park_timeout`], and the condvar waits [`wait`], [`wait_while`],
 //!   [`wait_timeout`]; [`io::Interruptible`] for TCP, UDP and Unix sockets,
 //!   pipes, listeners and child pipes, owned or borrowed, with their own
-//!   time limits (unix); [`channel::recv`] and [`channel::send`] (with
+//!   time limits, and [`process::wait`] for child processes (unix);
+//!   [`channel::recv`] and [`channel::send`] (with
 //!   time limits) for crossbeam channels (feature `crossbeam`).
 //! - **Handles, deadlines and children.** [`InterruptHandle::on_interrupt`]
 //!   runs code when a scope is requested (to unblock what the library cannot
@@ -215,7 +216,10 @@
     not(all(unix, feature = "signals")),
     doc = "\n\n[`signals`]: #features\n[`signals::install`]: #features\n[`signals::Signals::deliver_to`]: #features"
 )]
-#![cfg_attr(not(unix), doc = "\n\n[`io::Interruptible`]: #features")]
+#![cfg_attr(
+    not(unix),
+    doc = "\n\n[`io::Interruptible`]: #features\n[`process::wait`]: #features"
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings))))]
 
@@ -238,6 +242,10 @@ pub use interrupt_core::channel;
 #[cfg(unix)]
 #[doc(inline)]
 pub use interrupt_core::io;
+
+#[cfg(unix)]
+#[doc(inline)]
+pub use interrupt_core::process;
 
 #[cfg(all(unix, feature = "signals"))]
 #[doc(inline)]

@@ -86,8 +86,11 @@ pub mod __private {
         SignalOptions,
     };
 }
+mod pid;
 mod private;
-mod process;
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
+pub mod process;
 
 pub use bounded::{Limited, cleanup, within};
 pub use callback::OnInterrupt;

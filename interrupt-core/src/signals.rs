@@ -270,7 +270,7 @@ impl Signals {
         let mut state = lock(state());
         if let Some(stale) = state
             .active
-            .take_if(|active| active.process != crate::process::id())
+            .take_if(|active| active.process != crate::pid::id())
         {
             // Forked: that installation's thread is the parent's (invariant 6).
             stale.forget_in_child();
@@ -523,7 +523,7 @@ impl Installation {
                 }
             })?;
         Ok(Self {
-            process: crate::process::id(),
+            process: crate::pid::id(),
             signals,
             second: second_kind,
             target,

@@ -132,7 +132,7 @@ fn enqueue(at: Instant, entry: Entry) -> Key {
         Asleep::Forever => true,
     };
     queue.entries.insert(key, entry);
-    let process = crate::process::id();
+    let process = crate::pid::id();
     if queue.running != process {
         // The new thread starts by taking this lock, so it sees the entry.
         let started = thread::Builder::new()
@@ -231,7 +231,7 @@ mod runners {
     /// Runs `job` on a runner: a waiting one, or a new one (invariant 4).
     pub(super) fn run(job: Job) {
         let mut work = lock(&WORK);
-        let process = crate::process::id();
+        let process = crate::pid::id();
         if work.process != process {
             // Forked: the runners counted here are the parent's.
             work.process = process;
