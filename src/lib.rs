@@ -73,7 +73,9 @@
 //!   the task between threads and a request wakes it. [`interrupted`] (and
 //!   [`InterruptHandle::interrupted`]) is a future of the request, for
 //!   `select!`; [`InterruptHandle::run_until_interrupted`] races a future
-//!   against it.
+//!   against it. [`InterruptHandle::wake_fd`] (unix) is a descriptor
+//!   readable while a request is pending, for `poll`, `epoll` and mio
+//!   loops.
 //! - **Blocking calls a request ends**: [`sleep`], [`park`],
 //!   [`park_timeout`], and the condvar waits [`wait`], [`wait_while`],
 //!   [`wait_timeout`]; [`io::Interruptible`] for TCP, UDP and Unix sockets,
@@ -218,7 +220,7 @@
 )]
 #![cfg_attr(
     not(unix),
-    doc = "\n\n[`io::Interruptible`]: #features\n[`process::wait`]: #features"
+    doc = "\n\n[`io::Interruptible`]: #features\n[`process::wait`]: #features\n[`InterruptHandle::wake_fd`]: #features"
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings))))]

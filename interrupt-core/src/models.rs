@@ -29,7 +29,7 @@ use crate::condvar::wait_while_in;
 use crate::exit::Cause;
 use crate::future::TaskEntry;
 use crate::park::park_in;
-use crate::scope::Scope;
+use crate::scope::{Level, Scope};
 use crate::sync::{Condvar, Mutex, lock};
 use crate::wake::WakeOnRequest;
 
@@ -368,6 +368,68 @@ fn child_attach_vs_parent_request() {
         },
         |_, cause| assert_eq!(cause, Some(Cause::Interrupted)),
     );
+}
+
+/// A level whose state loom tracks: a `WakeFd` without the descriptor.
+struct FlagLevel(AtomicBool);
+
+impl Level for FlagLevel {
+    fn raise(&self) {
+        self.0.store(true, SeqCst);
+    }
+
+    fn lower(&self) {
+        self.0.store(false, SeqCst);
+    }
+}
+
+fn flag_level(scope: &Scope) -> Arc<FlagLevel> {
+    let level = Arc::new(FlagLevel(AtomicBool::new(false)));
+    scope.add_level(Arc::clone(&level) as Arc<dyn Level>);
+    level
+}
+
+/// A level registered as the request lands, or cleared as it lands, ends
+/// raised exactly when the request is pending (invariant 10).
+#[test]
+fn request_vs_level_registration_and_clear() {
+    model(
+        Cause::Interrupted,
+        |scope| {
+            let level = flag_level(scope);
+            scope.clear();
+            level
+        },
+        |scope, level| assert_eq!(level.0.load(SeqCst), scope.is_requested()),
+    );
+}
+
+/// A new request that lands while `clear` lowers the levels of the old one
+/// leaves them raised (invariant 10).
+#[test]
+fn new_request_vs_clear_lowering_levels() {
+    let executions = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = Arc::clone(&executions);
+    loom::model(move || {
+        counted.fetch_add(1, SeqCst);
+        let scope = Scope::new_detached();
+        let level = flag_level(&scope);
+        scope.request(Cause::Deadline);
+        assert!(
+            level.0.load(SeqCst),
+            "a deliverable request left it lowered"
+        );
+        let requester = {
+            let scope = Arc::clone(&scope);
+            thread::spawn(move || scope.request(Cause::Interrupted))
+        };
+        let cleared = scope.clear();
+        let requested_again = requester.join().expect("the requester panicked");
+        assert!(cleared.is_some());
+        assert_eq!(level.0.load(SeqCst), scope.is_requested());
+        assert_eq!(requested_again, scope.is_requested());
+    });
+    assert!(executions.load(SeqCst) > 1);
 }
 
 struct WakeFlag(AtomicBool);

@@ -45,7 +45,10 @@ use crate::current::with_current;
 use crate::scope::Scope;
 use wakeup::{Waited, ready_now, wait_for};
 
+mod wake_fd;
 pub(crate) mod wakeup;
+
+pub use wake_fd::WakeFd;
 
 /// The most a single `write` hands to a descriptor in blocking mode that is
 /// not a socket: one that polls writable takes at least this much (a pipe:

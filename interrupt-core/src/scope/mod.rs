@@ -9,13 +9,13 @@
 //! # Invariants
 //!
 //! Numbered across the files, each kept next to its code: 1 (the state
-//! word) here; 2 to 6, 8 and 9 in `wake_list.rs`; 7 in `children.rs`.
+//! word) here; 2 to 6 and 8 to 10 in `wake_list.rs`; 7 in `children.rs`.
 //!
 //! 1. One state word holds the request flag, the request's cause and the
 //!    critical-section depth (`state.rs`, with its own invariants): the
 //!    first cause stays until [`Scope::clear`].
 //!
-//! The loom models in `models.rs` run invariants 1 to 7 and 9 under every
+//! The loom models in `models.rs` run invariants 1 to 7, 9 and 10 under every
 //! interleaving of a request with the operation each is about.
 //!
 //! Lock order: the callbacks' `CALLBACK_DONE` lock, then a scope's `waiters`
@@ -39,7 +39,7 @@ mod wake_list;
 #[cfg(not(loom))]
 pub(crate) use wake_list::CONFIRM_WINDOW;
 use wake_list::Waiters;
-pub(crate) use wake_list::{CONFIRM_POLL, CONFIRM_YIELDS, Reach, renotify_later};
+pub(crate) use wake_list::{CONFIRM_POLL, CONFIRM_YIELDS, Level, Reach, renotify_later};
 
 /// Registry slot of a scope that is not registered.
 const NO_SLOT: usize = usize::MAX;
@@ -153,19 +153,23 @@ impl Scope {
     }
 
     /// Resets a pending request and returns it. Once it returns, no signal
-    /// for the request is on its way to the calling thread (invariant 8).
+    /// for the request is on its way to the calling thread (invariant 8),
+    /// and its levels are lowered (invariant 10).
     pub(crate) fn clear(&self) -> Option<ThreadExit> {
         let cleared = self.state.clear();
-        #[cfg(target_os = "linux")]
         if cleared.is_some() {
-            // A sender that read the flag under the lock before it was reset
-            // has raised `notifying` by the time the lock is free again.
-            drop(lock(&self.waiters));
-            // Acquire: pairs with the release that lowers the count.
-            while self.notifying.load(Ordering::Acquire) != 0 {
-                thread::yield_now();
+            #[cfg(target_os = "linux")]
+            {
+                // A sender that read the flag under the lock before it was
+                // reset has raised `notifying` by the time the lock is free.
+                drop(lock(&self.waiters));
+                // Acquire: pairs with the release that lowers the count.
+                while self.notifying.load(Ordering::Acquire) != 0 {
+                    thread::yield_now();
+                }
+                crate::thread_signal::take_pending();
             }
-            crate::thread_signal::take_pending();
+            self.lower_levels();
         }
         cleared
     }

@@ -69,6 +69,16 @@
 //!    section open" after the other and wakes. Waits register inside
 //!    critical sections too: the section that defers the request may be
 //!    another thread's, on a scope shared through `enter`.
+//! 10. A [`Wake::Level`] entry (a `WakeFd`) is raised while a request is
+//!     deliverable and lowered by `clear`, always under the `waiters` lock:
+//!     a requester (or the close of a critical section) raises the levels
+//!     it finds if it still finds the flag set under the lock; registering
+//!     raises the new level under the lock if a request is deliverable;
+//!     `clear`, after resetting the flag, lowers every level under the lock
+//!     and raises them again if a new request is deliverable by then. The
+//!     lock orders each raise and lowering with the flag operations before
+//!     it, so the last of them leaves the level as the flag is. (A raise is
+//!     one `write` to an eventfd or pipe: short, and never user code.)
 
 use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
@@ -143,6 +153,19 @@ pub(super) enum Wake {
     /// channel or descriptor: poked like any wait (invariant 9), and a
     /// late poke is harmless (the call drains its channel first).
     Poke(Poke),
+    /// Something raised while a request is deliverable and lowered by
+    /// `clear` (invariant 10).
+    Level(Arc<dyn Level>),
+}
+
+/// A level that follows the scope's deliverable request (invariant 10): a
+/// `WakeFd`'s descriptor, readable while raised.
+#[cfg_attr(not(unix), allow(dead_code))]
+pub(crate) trait Level: Send + Sync {
+    /// Makes it raised; raising a raised one changes nothing.
+    fn raise(&self);
+    /// Makes it lowered.
+    fn lower(&self);
 }
 
 /// Which of a scope's entries a request wakes ([`Scope::wake`]).
@@ -242,6 +265,9 @@ impl Scope {
                 Wake::Signal(thread) if waits && self.is_requested() => {
                     signals.push((*id, *thread));
                 }
+                // Under the lock, and not once the request is cleared
+                // (invariant 10).
+                Wake::Level(level) if waits && self.is_requested() => level.raise(),
                 Wake::Child(child) if others => fanout.add_child(child.clone(), cause),
                 // Only these: a callback registered after a `clear` belongs
                 // to the next request.
@@ -310,6 +336,34 @@ impl Scope {
 
     pub(crate) fn add_task(&self, waker: Arc<AtomicWaker>) -> u64 {
         self.register(Wake::Task(waker))
+    }
+
+    /// Adds a level that follows the deliverable request (invariant 10),
+    /// raised at once if one is deliverable; returns the entry's id, for
+    /// [`Scope::deregister`].
+    pub(crate) fn add_level(&self, level: Arc<dyn Level>) -> u64 {
+        let mut waiters = lock(&self.waiters);
+        if self.pending().is_some() {
+            level.raise();
+        }
+        waiters.push(Wake::Level(level))
+    }
+
+    /// For `clear`, after it reset the flag: lowers every level, and
+    /// raises them again if a new request is deliverable by then
+    /// (invariant 10).
+    pub(crate) fn lower_levels(&self) {
+        let waiters = lock(&self.waiters);
+        let levels = || {
+            waiters.entries.iter().filter_map(|(_, wake)| match wake {
+                Wake::Level(level) => Some(level),
+                _ => None,
+            })
+        };
+        levels().for_each(|level| level.lower());
+        if self.pending().is_some() {
+            levels().for_each(|level| level.raise());
+        }
     }
 
     /// Registers `callback` to run once when the scope is requested; runs it
