@@ -612,6 +612,8 @@ fn wake_ups(c: &mut Criterion) {
     });
     #[cfg(unix)]
     io_wake_ups(&mut group);
+    #[cfg(unix)]
+    event_loop_wake_ups(&mut group);
     #[cfg(feature = "crossbeam")]
     channel_wake_ups(&mut group);
     group.finish();
@@ -642,6 +644,27 @@ fn io_wake_ups(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement:
             )
         });
     });
+    group.bench_function("Interruptible<UdpSocket> recv_from interrupted", |b| {
+        b.iter_custom(|iters| {
+            let socket = Arc::new(std::net::UdpSocket::bind("127.0.0.1:0").unwrap());
+            let waiting = Arc::clone(&socket);
+            wake_latency(
+                iters,
+                move || {
+                    let mut buffer = [0; 16];
+                    assert!(
+                        Interruptible::new(&*waiting)
+                            .recv_from(&mut buffer)
+                            .is_err()
+                    );
+                    gracefully::clear();
+                },
+                |worker| {
+                    worker.interrupt();
+                },
+            )
+        });
+    });
     group.bench_function("Interruptible<TcpStream> read interrupted", |b| {
         b.iter_custom(|iters| {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -660,6 +683,61 @@ fn io_wake_ups(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement:
             );
             drop(client);
             latency
+        });
+    });
+}
+
+/// An event loop of one's own: `poll` on an idle socket and on what ends
+/// the wait, a raw eventfd beside a `wake_fd`.
+#[cfg(unix)]
+fn event_loop_wake_ups(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+) {
+    use rustix::event::{EventfdFlags, PollFd, PollFlags, eventfd, poll};
+
+    group.bench_function("poll loop on a raw eventfd, written", |b| {
+        b.iter_custom(|iters| {
+            let fd = Arc::new(eventfd(0, EventfdFlags::CLOEXEC).unwrap());
+            let waiting = Arc::clone(&fd);
+            let (_idle, other) = std::os::unix::net::UnixStream::pair().unwrap();
+            wake_latency(
+                iters,
+                move || {
+                    // The loop's own descriptor stays idle; the eventfd ends it.
+                    let mut fds = [
+                        PollFd::new(&other, PollFlags::IN),
+                        PollFd::new(&*waiting, PollFlags::IN),
+                    ];
+                    poll(&mut fds, None).unwrap();
+                    let mut count = [0u8; 8];
+                    rustix::io::read(&*waiting, &mut count).unwrap();
+                },
+                |_| {
+                    rustix::io::write(&*fd, &1u64.to_ne_bytes()).unwrap();
+                },
+            )
+        });
+    });
+    group.bench_function("poll loop on a wake_fd, interrupted", |b| {
+        b.iter_custom(|iters| {
+            let (_idle, other) = std::os::unix::net::UnixStream::pair().unwrap();
+            // Made on the worker, once: a loop keeps its wake descriptor.
+            let wake = std::sync::OnceLock::new();
+            wake_latency(
+                iters,
+                move || {
+                    let wake = wake.get_or_init(|| gracefully::current().wake_fd().unwrap());
+                    let mut fds = [
+                        PollFd::new(&other, PollFlags::IN),
+                        PollFd::new(wake, PollFlags::IN),
+                    ];
+                    poll(&mut fds, None).unwrap();
+                    gracefully::clear();
+                },
+                |worker| {
+                    worker.interrupt();
+                },
+            )
         });
     });
 }

@@ -29,9 +29,7 @@ use crate::fanout::Fanout;
 use crate::registry;
 use crate::state::StateWord;
 use crate::sync::Arc;
-use crate::sync::{AtomicU32, AtomicUsize, Mutex, Ordering, global};
-#[cfg(target_os = "linux")]
-use crate::sync::{lock, thread};
+use crate::sync::{AtomicU32, AtomicUsize, Mutex, Ordering, global, lock, thread};
 
 mod children;
 mod wake_list;
@@ -158,17 +156,15 @@ impl Scope {
     pub(crate) fn clear(&self) -> Option<ThreadExit> {
         let cleared = self.state.clear();
         if cleared.is_some() {
-            #[cfg(target_os = "linux")]
-            {
-                // A sender that read the flag under the lock before it was
-                // reset has raised `notifying` by the time the lock is free.
-                drop(lock(&self.waiters));
-                // Acquire: pairs with the release that lowers the count.
-                while self.notifying.load(Ordering::Acquire) != 0 {
-                    thread::yield_now();
-                }
-                crate::thread_signal::take_pending();
+            // A requester that read the flag under the lock before it was
+            // reset has raised `notifying` by the time the lock is free.
+            drop(lock(&self.waiters));
+            // Acquire: pairs with the release that lowers the count.
+            while self.notifying.load(Ordering::Acquire) != 0 {
+                thread::yield_now();
             }
+            #[cfg(target_os = "linux")]
+            crate::thread_signal::take_pending();
             self.lower_levels();
         }
         cleared

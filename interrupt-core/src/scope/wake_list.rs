@@ -70,15 +70,16 @@
 //!    critical sections too: the section that defers the request may be
 //!    another thread's, on a scope shared through `enter`.
 //! 10. A [`Wake::Level`] entry (a `WakeFd`) is raised while a request is
-//!     deliverable and lowered by `clear`, always under the `waiters` lock:
-//!     a requester (or the close of a critical section) raises the levels
-//!     it finds if it still finds the flag set under the lock; registering
-//!     raises the new level under the lock if a request is deliverable;
-//!     `clear`, after resetting the flag, lowers every level under the lock
-//!     and raises them again if a new request is deliverable by then. The
-//!     lock orders each raise and lowering with the flag operations before
-//!     it, so the last of them leaves the level as the flag is. (A raise is
-//!     one `write` to an eventfd or pipe: short, and never user code.)
+//!     deliverable and lowered by `clear`. Every raise is decided under the
+//!     lock, seeing the flag set there, and made outside it under
+//!     `notifying`, as signals are sent (so a woken event loop that clears
+//!     at once does not find the lock taken): by a requester, by the close
+//!     of a critical section, by registering with a request deliverable.
+//!     `clear` resets the flag, waits out `notifying` (after taking the
+//!     lock, so every raise decided before the reset is counted), lowers
+//!     the levels, and takes the lock again: a raise decided after that is
+//!     made after the lowering, and one decided before it set the flag
+//!     first, which `clear` then sees and raises the levels again for.
 
 use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
@@ -182,11 +183,12 @@ pub(crate) enum Reach {
 
 /// What a requester does outside the lock, with `notifying` raised
 /// (invariants 3 and 8).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Outside {
     Notify(CondvarRef),
     #[cfg(target_os = "linux")]
     Signal(ThreadSignal),
+    Raise(Arc<dyn Level>),
 }
 
 impl Outside {
@@ -202,6 +204,7 @@ impl Outside {
             #[cfg(target_os = "linux")]
             // SAFETY: as above.
             Outside::Signal(thread) => unsafe { thread.send() },
+            Outside::Raise(level) => level.raise(),
         }
     }
 }
@@ -252,6 +255,7 @@ impl Scope {
         let mut callbacks = Vec::new();
         #[cfg(target_os = "linux")]
         let mut signals = Vec::new();
+        let mut levels = Vec::new();
         let waiters = lock(&self.waiters);
         for (id, wake) in &waiters.entries {
             match wake {
@@ -265,9 +269,10 @@ impl Scope {
                 Wake::Signal(thread) if waits && self.is_requested() => {
                     signals.push((*id, *thread));
                 }
-                // Under the lock, and not once the request is cleared
-                // (invariant 10).
-                Wake::Level(level) if waits && self.is_requested() => level.raise(),
+                // Not once the request is cleared (invariant 10).
+                Wake::Level(level) if waits && self.is_requested() => {
+                    levels.push(Arc::clone(level));
+                }
                 Wake::Child(child) if others => fanout.add_child(child.clone(), cause),
                 // Only these: a callback registered after a `clear` belongs
                 // to the next request.
@@ -283,6 +288,7 @@ impl Scope {
         let outside = notify.iter().map(|&(_, condvar)| Outside::Notify(condvar));
         #[cfg(target_os = "linux")]
         let outside = outside.chain(signals.iter().map(|&(_, thread)| Outside::Signal(thread)));
+        let outside = outside.chain(levels.into_iter().map(Outside::Raise));
         self.outside_lock(waiters, outside);
         for &(id, _) in &signals {
             renotify_later(Arc::downgrade(self), id, 0);
@@ -343,26 +349,34 @@ impl Scope {
     /// [`Scope::deregister`].
     pub(crate) fn add_level(&self, level: Arc<dyn Level>) -> u64 {
         let mut waiters = lock(&self.waiters);
+        let id = waiters.push(Wake::Level(Arc::clone(&level)));
         if self.pending().is_some() {
-            level.raise();
+            self.outside_lock(waiters, std::iter::once(Outside::Raise(level)));
         }
-        waiters.push(Wake::Level(level))
+        id
     }
 
-    /// For `clear`, after it reset the flag: lowers every level, and
-    /// raises them again if a new request is deliverable by then
-    /// (invariant 10).
+    /// For `clear`, once it has reset the flag and waited out `notifying`:
+    /// lowers every level, then raises them again if, under the lock, a
+    /// new request is deliverable (invariant 10).
     pub(crate) fn lower_levels(&self) {
-        let waiters = lock(&self.waiters);
-        let levels = || {
-            waiters.entries.iter().filter_map(|(_, wake)| match wake {
-                Wake::Level(level) => Some(level),
+        let levels: Vec<Arc<dyn Level>> = lock(&self.waiters)
+            .entries
+            .iter()
+            .filter_map(|(_, wake)| match wake {
+                Wake::Level(level) => Some(Arc::clone(level)),
                 _ => None,
             })
-        };
-        levels().for_each(|level| level.lower());
+            .collect();
+        if levels.is_empty() {
+            return;
+        }
+        for level in &levels {
+            level.lower();
+        }
+        let waiters = lock(&self.waiters);
         if self.pending().is_some() {
-            levels().for_each(|level| level.raise());
+            self.outside_lock(waiters, levels.into_iter().map(Outside::Raise));
         }
     }
 
@@ -479,8 +493,9 @@ impl Scope {
             }
             _ => None,
         });
+        let found = action.is_some();
         self.outside_lock(waiters, action.into_iter());
-        action.is_some()
+        found
     }
 
     fn register(&self, wake: Wake) -> u64 {
