@@ -306,18 +306,32 @@ enum Attempt {
 }
 
 impl<S: AsFd> Interruptible<S> {
-    /// Is the descriptor a socket? Learnt on the first call.
-    fn is_socket(&self) -> bool {
-        match self.kind.load(Ordering::Relaxed) {
-            SOCKET => true,
-            NOT_SOCKET => false,
-            _ => {
-                let socket = rustix::net::sockopt::socket_type(self.inner.as_fd()).is_ok();
-                let kind = if socket { SOCKET } else { NOT_SOCKET };
-                self.kind.store(kind, Ordering::Relaxed);
-                socket
-            }
+    /// Makes `attempt`, a socket call, unless the descriptor is known not
+    /// to be a socket; `None` if it is not one (learnt from `ENOTSOCK` on
+    /// the first call, so that a socket costs no extra system call).
+    fn on_socket<T>(
+        &mut self,
+        direction: Direction,
+        own: Option<Duration>,
+        attempt: impl FnMut(&mut S) -> io::Result<T>,
+    ) -> Option<io::Result<T>> {
+        if self.kind.load(Ordering::Relaxed) == NOT_SOCKET {
+            return None;
         }
+        let done = call(
+            &mut self.inner,
+            true,
+            own,
+            direction,
+            Attempt::NonBlocking,
+            attempt,
+        );
+        if matches!(&done, Err(error) if error.raw_os_error() == Some(libc::ENOTSOCK)) {
+            self.kind.store(NOT_SOCKET, Ordering::Relaxed);
+            return None;
+        }
+        self.kind.store(SOCKET, Ordering::Relaxed);
+        Some(done)
     }
 
     /// How a call on the descriptor can be made: one of a socket with
@@ -424,33 +438,37 @@ fn send_flags() -> SendFlags {
 
 impl<S: AsFd + Read> Read for Interruptible<S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let socket = self.is_socket();
-        let (how, own) = (self.attempt(socket), self.read_timeout);
-        call(&mut self.inner, socket, own, Direction::In, how, |inner| {
-            if socket {
-                let (read, _) = rustix::net::recv(&*inner, &mut *buf, RecvFlags::DONTWAIT)?;
-                Ok(read)
-            } else {
-                inner.read(buf)
-            }
+        let own = self.read_timeout;
+        let received = self.on_socket(Direction::In, own, |socket| {
+            let (read, _) = rustix::net::recv(&*socket, &mut *buf, RecvFlags::DONTWAIT)?;
+            Ok(read)
+        });
+        if let Some(received) = received {
+            return received;
+        }
+        let how = self.attempt(false);
+        call(&mut self.inner, false, own, Direction::In, how, |inner| {
+            inner.read(buf)
         })
     }
 }
 
 impl<S: AsFd + Write> Write for Interruptible<S> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let socket = self.is_socket();
-        let (how, own) = (self.attempt(socket), self.write_timeout);
+        let own = self.write_timeout;
+        let sent = self.on_socket(Direction::Out, own, |socket| {
+            Ok(rustix::net::send(&*socket, buf, send_flags())?)
+        });
+        if let Some(sent) = sent {
+            return sent;
+        }
+        let how = self.attempt(false);
         let chunk = match how {
             Attempt::MayBlock => &buf[..buf.len().min(BLOCKING_WRITE_CHUNK)],
             Attempt::NonBlocking => buf,
         };
-        call(&mut self.inner, socket, own, Direction::Out, how, |inner| {
-            if socket {
-                Ok(rustix::net::send(&*inner, chunk, send_flags())?)
-            } else {
-                inner.write(chunk)
-            }
+        call(&mut self.inner, false, own, Direction::Out, how, |inner| {
+            inner.write(chunk)
         })
     }
 
