@@ -8,6 +8,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const SCENARIO: &str = "GRACEFULLY_TEST_SCENARIO";
@@ -29,6 +30,9 @@ pub fn say(line: &str) {
 pub struct Scenario {
     pub child: Child,
     lines: Receiver<String>,
+    /// What the child wrote to stderr, for the message of a failed
+    /// expectation.
+    stderr: Arc<Mutex<String>>,
 }
 
 impl Scenario {
@@ -50,14 +54,23 @@ impl Scenario {
     }
 
     /// Runs `command` as a child whose stdout is read line by line (see
-    /// [`Scenario::expect`]); its stdin is piped, its stderr dropped.
+    /// [`Scenario::expect`]); its stdin is piped, and its stderr kept for
+    /// the message of a failed expectation.
     pub fn spawn(command: &mut Command) -> Self {
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut pipe = child.stderr.take().unwrap();
+        let collected = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            *collected.lock().unwrap() = text;
+        });
         let stdout = child.stdout.take().unwrap();
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -67,7 +80,11 @@ impl Scenario {
                 }
             }
         });
-        Self { child, lines }
+        Self {
+            child,
+            lines,
+            stderr,
+        }
     }
 
     /// Writes `line` and a newline to the child's stdin.
@@ -92,7 +109,16 @@ impl Scenario {
                     return line.trim_start_matches("test scenario ... ").to_owned();
                 }
                 Ok(_) => {}
-                Err(error) => panic!("no line starting with {prefix:?} within {BOUND:?}: {error}"),
+                Err(error) => {
+                    // The child is gone or stuck: what it said on stderr.
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    std::thread::sleep(Duration::from_millis(100));
+                    panic!(
+                        "no line starting with {prefix:?} within {BOUND:?}: {error}; the child's stderr:\n{}",
+                        self.stderr.lock().unwrap()
+                    )
+                }
             }
         }
     }
