@@ -97,25 +97,30 @@ impl Scenario {
     /// Waits for a line that starts with `prefix`; returns it.
     pub fn expect(&mut self, prefix: &str) -> String {
         let deadline = Instant::now() + BOUND;
+        let mut skipped = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
                 // The harness prints `test scenario ... ` without a newline.
-                Ok(line)
-                    if line
-                        .trim_start_matches("test scenario ... ")
-                        .starts_with(prefix) =>
-                {
-                    return line.trim_start_matches("test scenario ... ").to_owned();
+                Ok(line) => {
+                    let line = line.trim_start_matches("test scenario ... ").to_owned();
+                    if line.starts_with(prefix) {
+                        return line;
+                    }
+                    skipped.push(line);
                 }
-                Ok(_) => {}
                 Err(error) => {
-                    // The child is gone or stuck: what it said on stderr.
-                    let _ = self.child.kill();
-                    let _ = self.child.wait();
+                    // The child is gone or stuck: what it said, and how it
+                    // ended.
+                    let status = if let Ok(Some(status)) = self.child.try_wait() {
+                        status.to_string()
+                    } else {
+                        let _ = self.child.kill();
+                        format!("killed: {:?}", self.child.wait())
+                    };
                     std::thread::sleep(Duration::from_millis(100));
                     panic!(
-                        "no line starting with {prefix:?} within {BOUND:?}: {error}; the child's stderr:\n{}",
+                        "no line starting with {prefix:?} within {BOUND:?}: {error}; the child ({status}) said {skipped:?}, and on stderr:\n{}",
                         self.stderr.lock().unwrap()
                     )
                 }

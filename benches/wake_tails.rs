@@ -1,0 +1,221 @@
+//! Wake-up latency with its tail: the median and the 90th percentile of
+//! each kind of interrupted wait, beside raw `park`/`unpark` in the same
+//! run, with the requester yielding after the request and with it keeping
+//! its CPU busy (as a busy program does after `interrupt_all`).
+//!
+//! `cargo bench --bench wake_tails` (`-- --rounds N`, default 600). Each
+//! round blocks every kind's waiter, sends each its wake-up 1 ms after it
+//! blocked, and takes the time from the call to the waiter running again,
+//! stamped by the waiter; the kinds are interleaved round by round.
+//! Criterion's estimates are means; this prints the percentiles a tail
+//! needs.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// What wakes a waiter, given its thread.
+type Wake = Box<dyn Fn(&gracefully::JoinHandle<()>)>;
+
+/// One kind of wait: what the waiter blocks in, and what wakes it.
+struct Kind {
+    name: &'static str,
+    block: Arc<dyn Fn() + Send + Sync>,
+    wake: Wake,
+}
+
+/// A waiter thread of one kind, blocking once per `go`.
+struct Waiter {
+    go: mpsc::Sender<()>,
+    woke: mpsc::Receiver<Instant>,
+    handle: gracefully::JoinHandle<()>,
+}
+
+fn start(kind: &Kind) -> Waiter {
+    let (go, rounds) = mpsc::channel::<()>();
+    let (report, woke) = mpsc::channel::<Instant>();
+    let block = Arc::clone(&kind.block);
+    let handle = gracefully::spawn(move || {
+        while rounds.recv().is_ok() {
+            block();
+            report.send(Instant::now()).unwrap();
+        }
+    });
+    Waiter { go, woke, handle }
+}
+
+fn kinds() -> Vec<Kind> {
+    let mut kinds = Vec::new();
+    let flag = Arc::new(AtomicBool::new(false));
+    let seen = Arc::clone(&flag);
+    kinds.push(Kind {
+        name: "raw park/unpark",
+        block: Arc::new(move || {
+            while !seen.swap(false, Ordering::Acquire) {
+                thread::park();
+            }
+        }),
+        wake: Box::new(move |waiter| {
+            flag.store(true, Ordering::Release);
+            waiter.thread().unpark();
+        }),
+    });
+    let interrupted = |name, block: fn()| Kind {
+        name,
+        block: Arc::new(move || {
+            block();
+            gracefully::clear();
+        }),
+        wake: Box::new(|waiter| {
+            waiter.interrupt();
+        }),
+    };
+    kinds.push(interrupted("sleep", || {
+        assert!(gracefully::sleep(Duration::from_hours(1)).is_err());
+    }));
+    kinds.push(interrupted("park", || while gracefully::park().is_ok() {}));
+    let pair = Arc::new((Mutex::new(false), Condvar::new()));
+    let shared = Arc::clone(&pair);
+    kinds.push(Kind {
+        name: "raw condvar notify",
+        block: Arc::new(move || {
+            let (ready, condvar) = &*shared;
+            let mut ready = ready.lock().unwrap();
+            while !*ready {
+                ready = condvar.wait(ready).unwrap();
+            }
+            *ready = false;
+        }),
+        wake: Box::new(move |_| {
+            *pair.0.lock().unwrap() = true;
+            pair.1.notify_all();
+        }),
+    });
+    let condvar_kind = |name, block: fn(&(Mutex<bool>, Condvar))| {
+        let pair = Arc::new((Mutex::new(false), Condvar::new()));
+        Kind {
+            name,
+            block: Arc::new(move || {
+                block(&pair);
+                gracefully::clear();
+            }),
+            wake: Box::new(|waiter| {
+                waiter.interrupt();
+            }),
+        }
+    };
+    kinds.push(condvar_kind("wait", |(lock, condvar)| {
+        let mut guard = lock.lock().unwrap();
+        while let Ok(next) = gracefully::wait(condvar, guard) {
+            guard = next;
+        }
+    }));
+    kinds.push(condvar_kind("wait_timeout", |(lock, condvar)| {
+        let mut guard = lock.lock().unwrap();
+        while let Ok((next, _)) = gracefully::wait_timeout(condvar, guard, Duration::from_hours(1))
+        {
+            guard = next;
+        }
+    }));
+    kinds.push(condvar_kind("wait_while", |(lock, condvar)| {
+        let guard = lock.lock().unwrap();
+        assert!(gracefully::wait_while(condvar, guard, |ready| !*ready).is_err());
+    }));
+    kinds
+}
+
+/// What the requester does between the wake-up call and collecting the
+/// stamp.
+#[derive(Clone, Copy)]
+enum Requester {
+    /// Blocks at once (the stamp's channel).
+    Yields,
+    /// Computes for 300 µs first.
+    Busy,
+}
+
+fn spin_for(duration: Duration) {
+    let start = Instant::now();
+    let mut x = 1_u64;
+    while start.elapsed() < duration {
+        for _ in 0..64 {
+            x = std::hint::black_box(x.wrapping_mul(6_364_136_223_846_793_005).rotate_left(7));
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let index = ((sorted.len() - 1) as f64 * fraction).round() as usize;
+    sorted[index]
+}
+
+fn micros(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
+}
+
+fn measure(kinds: &[Kind], rounds: usize, requester: Requester) -> Vec<Vec<Duration>> {
+    let waiters: Vec<Waiter> = kinds.iter().map(start).collect();
+    let mut samples = vec![Vec::with_capacity(rounds); kinds.len()];
+    for _ in 0..rounds {
+        for (n, (kind, waiter)) in kinds.iter().zip(&waiters).enumerate() {
+            waiter.go.send(()).unwrap();
+            thread::sleep(Duration::from_millis(1)); // blocked in the kernel by now
+            let start = Instant::now();
+            (kind.wake)(&waiter.handle);
+            if let Requester::Busy = requester {
+                spin_for(Duration::from_micros(300));
+            }
+            let woke = waiter.woke.recv().unwrap();
+            samples[n].push(woke.saturating_duration_since(start));
+        }
+    }
+    for waiter in waiters {
+        drop(waiter.go);
+        waiter.handle.join().unwrap();
+    }
+    for kind in &mut samples {
+        kind.sort_unstable();
+    }
+    samples
+}
+
+fn main() {
+    let rounds = std::env::args()
+        .skip_while(|arg| arg != "--rounds")
+        .nth(1)
+        .map_or(600, |rounds| rounds.parse().expect("--rounds N"));
+    let kinds = kinds();
+    println!(
+        "{rounds} rounds per kind, kinds interleaved; times from the call to the waiter running again"
+    );
+    for requester in [Requester::Yields, Requester::Busy] {
+        let samples = measure(&kinds, rounds, requester);
+        let raw_median = percentile(&samples[0], 0.5);
+        let raw_p90 = percentile(&samples[0], 0.9);
+        let label = match requester {
+            Requester::Yields => "requester yields after the call",
+            Requester::Busy => "requester busy for 300 µs after the call",
+        };
+        println!("\n{label}");
+        println!("| kind | median | p90 | median / raw park median | p90 / raw park p90 |");
+        println!("|---|---|---|---|---|");
+        for (kind, sorted) in kinds.iter().zip(&samples) {
+            let (median, p90) = (percentile(sorted, 0.5), percentile(sorted, 0.9));
+            println!(
+                "| {} | {:.2} µs | {:.2} µs | {:.2} | {:.2} |",
+                kind.name,
+                micros(median),
+                micros(p90),
+                micros(median) / micros(raw_median),
+                micros(p90) / micros(raw_p90),
+            );
+        }
+    }
+}
