@@ -59,7 +59,7 @@ fn an_error_is_printed_even_when_a_thread_straggles() {
 /// Starts one of this package's `#[gracefully::main]` programs.
 fn start(program: &str, args: &[&str]) -> Scenario {
     let path = std::path::Path::new(env!("CARGO_BIN_EXE_main_exit")).with_file_name(program);
-    Scenario::spawn(Command::new(path).args(args))
+    Scenario::spawn(Command::new(path).args(args).stdin(Stdio::piped()))
 }
 
 #[test]

@@ -54,11 +54,11 @@ impl Scenario {
     }
 
     /// Runs `command` as a child whose stdout is read line by line (see
-    /// [`Scenario::expect`]); its stdin is piped, and its stderr kept for
-    /// the message of a failed expectation.
+    /// [`Scenario::expect`]), and whose stderr is kept for the message of a
+    /// failed expectation. Its stdin is the test's unless the command sets
+    /// it (`Stdio::piped()` for [`Scenario::write_line`]).
     pub fn spawn(command: &mut Command) -> Self {
         let mut child = command
-            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -87,7 +87,8 @@ impl Scenario {
         }
     }
 
-    /// Writes `line` and a newline to the child's stdin.
+    /// Writes `line` and a newline to the child's stdin, which must be
+    /// piped.
     pub fn write_line(&mut self, line: &str) {
         let stdin = self.child.stdin.as_mut().expect("stdin is piped");
         writeln!(stdin, "{line}").unwrap();
