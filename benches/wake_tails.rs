@@ -9,6 +9,11 @@
 //! stamped by the waiter; the kinds are interleaved round by round.
 //! Criterion's estimates are means; this prints the percentiles a tail
 //! needs.
+//!
+//! On Linux with two CPUs or more, the requester runs on CPU 0 and the
+//! waiters on CPU 1, so that a busy requester does not hold the CPU a
+//! waiter is woken onto: the scheduler's placement would decide the tail
+//! otherwise.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -38,6 +43,7 @@ fn start(kind: &Kind) -> Waiter {
     let (report, woke) = mpsc::channel::<Instant>();
     let block = Arc::clone(&kind.block);
     let handle = gracefully::spawn(move || {
+        pin_to(1);
         while rounds.recv().is_ok() {
             block();
             report.send(Instant::now()).unwrap();
@@ -136,6 +142,24 @@ enum Requester {
     Busy,
 }
 
+/// Runs the calling thread on `cpu` only (Linux, when there is more than
+/// one CPU); elsewhere does nothing.
+fn pin_to(cpu: usize) {
+    #[cfg(target_os = "linux")]
+    if thread::available_parallelism().is_ok_and(|n| n.get() > cpu) {
+        // SAFETY: `cpu_set_t` is a plain C bit set for which all zeroes is
+        // valid (the empty set); `CPU_SET` writes inside it, and
+        // `sched_setaffinity` only reads it for the calling thread (pid 0).
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpu, &mut set);
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &raw const set);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cpu;
+}
+
 fn spin_for(duration: Duration) {
     let start = Instant::now();
     let mut x = 1_u64;
@@ -191,6 +215,10 @@ fn main() {
         .skip_while(|arg| arg != "--rounds")
         .nth(1)
         .map_or(600, |rounds| rounds.parse().expect("--rounds N"));
+    // The runtime's timer thread starts on its first job and inherits the
+    // affinity of the thread that schedules it: start it before pinning.
+    drop(gracefully::InterruptHandle::new().interrupt_after(Duration::from_hours(1)));
+    pin_to(0);
     let kinds = kinds();
     println!(
         "{rounds} rounds per kind, kinds interleaved; times from the call to the waiter running again"
