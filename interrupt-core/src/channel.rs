@@ -429,19 +429,23 @@ fn transmit<T>(
         if let Some(exit) = scope.pending() {
             return Err(SendTimeoutError::Interrupted(message, exit)); // not begun
         }
-        let mut message = match sender.try_send(message) {
-            Ok(()) => return Ok(()),
-            Err(TrySendError::Disconnected(message)) => {
-                return Err(SendTimeoutError::Disconnected(message));
-            }
-            Err(TrySendError::Full(message)) => message,
-        };
-        let (signal, _wake) = signal_channel(scope);
+        let mut message = message;
+        // Registered before the first wait only, so a send that finds room
+        // at once registers nothing.
+        let mut woken = None;
         loop {
+            message = match sender.try_send(message) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Disconnected(message)) => {
+                    return Err(SendTimeoutError::Disconnected(message));
+                }
+                Err(TrySendError::Full(message)) => message,
+            };
+            let (signal, _wake) = woken.get_or_insert_with(|| signal_channel(scope));
             // The message moves only into the operation that is selected.
             let mut select = Select::new();
             let send = select.send(sender);
-            let woken = select.recv(&signal);
+            select.recv(signal);
             let operation = match deadline {
                 None => select.select(),
                 Some(deadline) => match select.select_deadline(deadline) {
@@ -454,19 +458,12 @@ fn transmit<T>(
                     .send(sender, message)
                     .map_err(|error| SendTimeoutError::Disconnected(error.into_inner()));
             }
-            debug_assert_eq!(operation.index(), woken);
-            let _ = operation.recv(&signal);
+            let _ = operation.recv(signal);
             if let Some(exit) = scope.pending() {
                 return Err(SendTimeoutError::Interrupted(message, exit));
             }
-            // A spurious token (a request that was cleared meanwhile).
-            message = match sender.try_send(message) {
-                Ok(()) => return Ok(()),
-                Err(TrySendError::Disconnected(message)) => {
-                    return Err(SendTimeoutError::Disconnected(message));
-                }
-                Err(TrySendError::Full(message)) => message,
-            };
+            // A token without a request (one that was cleared meanwhile):
+            // try again.
         }
     })
 }
