@@ -58,6 +58,16 @@ use crate::scope::Scope;
 use crate::wake::WakeOnRequest;
 
 /// Why [`recv`] returned no message.
+///
+/// # Examples
+///
+/// ```
+/// use gracefully::channel::{self, RecvError};
+///
+/// let (tx, rx) = crossbeam_channel::unbounded::<u32>();
+/// drop(tx);
+/// assert_eq!(channel::recv(&rx), Err(RecvError::Disconnected));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RecvError {
     /// The channel is empty and every sender is gone.
@@ -66,7 +76,18 @@ pub enum RecvError {
     Interrupted(ThreadExit),
 }
 
-/// Why [`recv_timeout`] returned no message.
+/// Why [`recv_timeout`] (or [`recv_deadline`]) returned no message.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use gracefully::channel::{self, RecvTimeoutError};
+///
+/// let (_tx, rx) = crossbeam_channel::unbounded::<u32>();
+/// let waited = channel::recv_timeout(&rx, Duration::from_millis(5));
+/// assert_eq!(waited, Err(RecvTimeoutError::Timeout));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RecvTimeoutError {
     /// No message arrived in time.
@@ -250,6 +271,19 @@ fn receive<T>(receiver: &Receiver<T>, deadline: Option<Instant>) -> Result<T, Re
 }
 
 /// Why [`send`] did not send its message, which it gives back.
+///
+/// # Examples
+///
+/// ```
+/// use gracefully::channel::{self, SendError};
+///
+/// let (tx, rx) = crossbeam_channel::bounded::<u32>(1);
+/// drop(rx);
+/// match channel::send(&tx, 7) {
+///     Err(SendError::Disconnected(message)) => assert_eq!(message, 7),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub enum SendError<T> {
     /// Every receiver is gone.
@@ -259,6 +293,17 @@ pub enum SendError<T> {
 }
 
 /// Why [`send_timeout`] did not send its message, which it gives back.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use gracefully::channel::{self, SendTimeoutError};
+///
+/// let (tx, _rx) = crossbeam_channel::bounded::<u32>(0); // nobody receives
+/// let unsent = channel::send_timeout(&tx, 7, Duration::from_millis(5));
+/// assert!(matches!(unsent, Err(SendTimeoutError::Timeout(7))));
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub enum SendTimeoutError<T> {
     /// The channel stayed full until the time ran out.

@@ -482,7 +482,24 @@ mod sealed {
 }
 
 /// A listening socket that [`Interruptible::accept`] accepts on: owned or
-/// borrowed `TcpListener` and `UnixListener`.
+/// borrowed `TcpListener` and `UnixListener`. Sealed: implemented for
+/// those four only.
+///
+/// # Examples
+///
+/// ```
+/// use gracefully::io::{Interruptible, Listener};
+///
+/// fn accept_one<L: Listener>(listener: L) -> std::io::Result<L::Addr> {
+///     Interruptible::new(listener).accept().map(|(_stream, peer)| peer)
+/// }
+///
+/// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let _client = std::net::TcpStream::connect(listener.local_addr()?)?;
+/// let peer = accept_one(&listener)?;
+/// assert!(peer.ip().is_loopback());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub trait Listener: AsFd + sealed::Sealed {
     /// The connected socket that `accept` returns.
     type Stream;
