@@ -155,6 +155,31 @@ async fn awaits_instrumented(n: u64) -> Result<u64, ThreadExit> {
     Ok(acc)
 }
 
+/// A body whose iterations are independent but for one add: its cost is
+/// throughput, so what each await adds shows (a dependent chain like
+/// [`body`] hides it behind its latency).
+#[inline]
+fn independent_body(acc: u64, i: u64) -> u64 {
+    acc.wrapping_add((i ^ 0x9e37_79b9).wrapping_mul(0x2545_f491_4f6c_dd1d) >> 7)
+}
+
+async fn awaits_plain_throughput(n: u64) -> Result<u64, ThreadExit> {
+    let mut acc = 0;
+    for i in 0..n {
+        acc = independent_body(acc, std::future::ready(i).await);
+    }
+    Ok(acc)
+}
+
+#[interruptible]
+async fn awaits_instrumented_throughput(n: u64) -> Result<u64, ThreadExit> {
+    let mut acc = 0;
+    for i in 0..n {
+        acc = independent_body(acc, std::future::ready(i).await);
+    }
+    Ok(acc)
+}
+
 /// Polls a future that completes without waiting.
 fn run_ready<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
@@ -175,6 +200,12 @@ fn awaits(c: &mut Criterion) {
     });
     group.bench_function("#[interruptible] async fn", |b| {
         b.iter(|| run_ready(awaits_instrumented(black_box(ITERATIONS))));
+    });
+    group.bench_function("async fn, independent body", |b| {
+        b.iter(|| run_ready(awaits_plain_throughput(black_box(ITERATIONS))));
+    });
+    group.bench_function("#[interruptible] async fn, independent body", |b| {
+        b.iter(|| run_ready(awaits_instrumented_throughput(black_box(ITERATIONS))));
     });
     group.finish();
 }
