@@ -31,7 +31,7 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::{self as unix_net, UnixListener, UnixStream};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rustix::event::PollFlags;
@@ -55,11 +55,6 @@ pub use wake_fd::WakeFd;
 /// `PIPE_BUF`) without blocking, so a larger write is split, as
 /// `Write::write` allows. Sockets take whole writes.
 const BLOCKING_WRITE_CHUNK: usize = 4096;
-
-/// What the descriptor turned out to be, learnt on the first call.
-const UNKNOWN: u8 = 0;
-const SOCKET: u8 = 1;
-const NOT_SOCKET: u8 = 2;
 
 /// A socket, pipe or listener whose blocking calls an interrupt cuts short.
 ///
@@ -122,7 +117,8 @@ pub struct Interruptible<S> {
     inner: S,
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
-    kind: AtomicU8,
+    /// Learnt from `ENOTSOCK` on the first read or write.
+    not_socket: AtomicBool,
 }
 
 impl<S> Interruptible<S> {
@@ -141,7 +137,7 @@ impl<S> Interruptible<S> {
             inner,
             read_timeout: None,
             write_timeout: None,
-            kind: AtomicU8::new(UNKNOWN),
+            not_socket: AtomicBool::new(false),
         }
     }
 
@@ -315,7 +311,7 @@ impl<S: AsFd> Interruptible<S> {
         own: Option<Duration>,
         attempt: impl FnMut(&mut S) -> io::Result<T>,
     ) -> Option<io::Result<T>> {
-        if self.kind.load(Ordering::Relaxed) == NOT_SOCKET {
+        if self.not_socket.load(Ordering::Relaxed) {
             return None;
         }
         let done = call(
@@ -327,18 +323,17 @@ impl<S: AsFd> Interruptible<S> {
             attempt,
         );
         if matches!(&done, Err(error) if error.raw_os_error() == Some(libc::ENOTSOCK)) {
-            self.kind.store(NOT_SOCKET, Ordering::Relaxed);
+            self.not_socket.store(true, Ordering::Relaxed);
             return None;
         }
-        self.kind.store(SOCKET, Ordering::Relaxed);
         Some(done)
     }
 
-    /// How a call on the descriptor can be made: one of a socket with
-    /// `MSG_DONTWAIT`, one of another descriptor as it is if it is in
-    /// non-blocking mode.
-    fn attempt(&self, socket: bool) -> Attempt {
-        if socket || nonblocking(self.inner.as_fd()) {
+    /// How a plain call on the descriptor (a pipe's read, a listener's
+    /// accept) can be made: as it is if the descriptor is in non-blocking
+    /// mode, otherwise only once it polls ready.
+    fn attempt(&self) -> Attempt {
+        if nonblocking(self.inner.as_fd()) {
             Attempt::NonBlocking
         } else {
             Attempt::MayBlock
@@ -446,7 +441,7 @@ impl<S: AsFd + Read> Read for Interruptible<S> {
         if let Some(received) = received {
             return received;
         }
-        let how = self.attempt(false);
+        let how = self.attempt();
         call(&mut self.inner, false, own, Direction::In, how, |inner| {
             inner.read(buf)
         })
@@ -462,7 +457,7 @@ impl<S: AsFd + Write> Write for Interruptible<S> {
         if let Some(sent) = sent {
             return sent;
         }
-        let how = self.attempt(false);
+        let how = self.attempt();
         let chunk = match how {
             Attempt::MayBlock => &buf[..buf.len().min(BLOCKING_WRITE_CHUNK)],
             Attempt::NonBlocking => buf,
@@ -587,7 +582,7 @@ impl<L: Listener> Interruptible<L> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn accept(&self) -> io::Result<(L::Stream, L::Addr)> {
-        let how = self.attempt(false);
+        let how = self.attempt();
         let fd = call(
             &mut &self.inner,
             true,
