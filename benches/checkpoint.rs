@@ -137,7 +137,7 @@ fn loops(c: &mut Criterion) {
     loop_group(c, "checkpoint loop, ~50 ns body", heavy_body);
 }
 
-async fn awaits_plain(n: u64) -> Result<u64, ThreadExit> {
+async fn awaits_plain(n: u64, body: impl Body) -> Result<u64, ThreadExit> {
     let mut acc = 0;
     for i in 0..n {
         acc = body(acc, std::future::ready(i).await);
@@ -147,7 +147,7 @@ async fn awaits_plain(n: u64) -> Result<u64, ThreadExit> {
 
 /// The same body: every await and every iteration is an interruption point.
 #[interruptible]
-async fn awaits_instrumented(n: u64) -> Result<u64, ThreadExit> {
+async fn awaits_instrumented(n: u64, body: impl Body) -> Result<u64, ThreadExit> {
     let mut acc = 0;
     for i in 0..n {
         acc = body(acc, std::future::ready(i).await);
@@ -161,23 +161,6 @@ async fn awaits_instrumented(n: u64) -> Result<u64, ThreadExit> {
 #[inline]
 fn independent_body(acc: u64, i: u64) -> u64 {
     acc.wrapping_add((i ^ 0x9e37_79b9).wrapping_mul(0x2545_f491_4f6c_dd1d) >> 7)
-}
-
-async fn awaits_plain_throughput(n: u64) -> Result<u64, ThreadExit> {
-    let mut acc = 0;
-    for i in 0..n {
-        acc = independent_body(acc, std::future::ready(i).await);
-    }
-    Ok(acc)
-}
-
-#[interruptible]
-async fn awaits_instrumented_throughput(n: u64) -> Result<u64, ThreadExit> {
-    let mut acc = 0;
-    for i in 0..n {
-        acc = independent_body(acc, std::future::ready(i).await);
-    }
-    Ok(acc)
 }
 
 /// Polls a future that completes without waiting.
@@ -196,16 +179,16 @@ fn awaits(c: &mut Criterion) {
     let mut group = c.benchmark_group("async await loop");
     group.throughput(Throughput::Elements(ITERATIONS));
     group.bench_function("async fn", |b| {
-        b.iter(|| run_ready(awaits_plain(black_box(ITERATIONS))));
+        b.iter(|| run_ready(awaits_plain(black_box(ITERATIONS), body)));
     });
     group.bench_function("#[interruptible] async fn", |b| {
-        b.iter(|| run_ready(awaits_instrumented(black_box(ITERATIONS))));
+        b.iter(|| run_ready(awaits_instrumented(black_box(ITERATIONS), body)));
     });
     group.bench_function("async fn, independent body", |b| {
-        b.iter(|| run_ready(awaits_plain_throughput(black_box(ITERATIONS))));
+        b.iter(|| run_ready(awaits_plain(black_box(ITERATIONS), independent_body)));
     });
     group.bench_function("#[interruptible] async fn, independent body", |b| {
-        b.iter(|| run_ready(awaits_instrumented_throughput(black_box(ITERATIONS))));
+        b.iter(|| run_ready(awaits_instrumented(black_box(ITERATIONS), independent_body)));
     });
     group.finish();
 }

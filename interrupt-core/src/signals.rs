@@ -435,9 +435,7 @@ impl fmt::Debug for Installation {
 impl Installation {
     /// Would installing `config` install the same (invariant 5)?
     fn same_as(&self, config: &Signals) -> bool {
-        let mut wanted = config.list.clone();
-        wanted.sort_unstable();
-        wanted.dedup();
+        let wanted = sorted(&config.list);
         let same_target = match (&self.target, &config.target) {
             (None, None) => true,
             (Some(scope), Some(handle)) => Arc::ptr_eq(scope, handle.scope()),
@@ -454,13 +452,12 @@ impl Installation {
 
     fn new(config: Signals) -> io::Result<Self> {
         let Signals {
-            list: mut signals,
+            list: signals,
             second,
             target,
             override_ignored,
         } = config;
-        signals.sort_unstable();
-        signals.dedup();
+        let signals = sorted(&signals);
         let mut defaults = Vec::new();
         let mut handled = Vec::new();
         let mut ignored = Vec::new();
@@ -570,6 +567,14 @@ impl Installation {
             })
             .collect()
     }
+}
+
+/// `signals` sorted, each once: how an installation keeps its list.
+fn sorted(signals: &[i32]) -> Vec<i32> {
+    let mut sorted = signals.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    sorted
 }
 
 /// Makes a first signal's request: to the receiving scope, then, unless
