@@ -77,8 +77,9 @@
 //!   readable while a request is pending, for `poll`, `epoll` and mio
 //!   loops.
 //! - **Blocking calls a request ends**: [`sleep`], [`park`],
-//!   [`park_timeout`], and the condvar waits [`wait`], [`wait_while`],
-//!   [`wait_timeout`]; [`io::Interruptible`] for TCP, UDP and Unix sockets,
+//!   [`park_timeout`], the waits of [`Condvar`] (a condvar of the crate's
+//!   own, for `std::sync::Mutex`) and, on a `std::sync::Condvar`, [`wait`],
+//!   [`wait_while`], [`wait_timeout`]; [`io::Interruptible`] for TCP, UDP and Unix sockets,
 //!   pipes, listeners and child pipes, owned or borrowed, with their own
 //!   time limits, and [`process::wait`] for child processes (unix);
 //!   [`channel::recv`] and [`channel::send`] (with
@@ -230,11 +231,11 @@ pub use interrupt_macros::{critical, interruptible, main};
 
 #[doc(inline)]
 pub use interrupt_core::{
-    Builder, Cause, CriticalGuard, Deadline, FutureExt, InterruptHandle, Interrupted, JoinError,
-    JoinHandle, JoinInterrupted, Limited, OnInterrupt, ShutdownReport, Straggler, ThreadExit,
-    WithInterrupt, catch_exit, check, cleanup, clear, critical_section, current, interrupt_all,
-    interrupted, interruption_requested, live_scopes, park, park_timeout, shutdown, sleep, spawn,
-    wait, wait_timeout, wait_while, within,
+    Builder, Cause, Condvar, CriticalGuard, Deadline, FutureExt, InterruptHandle, Interrupted,
+    JoinError, JoinHandle, JoinInterrupted, Limited, OnInterrupt, ShutdownReport, Straggler,
+    ThreadExit, WithInterrupt, catch_exit, check, cleanup, clear, critical_section, current,
+    interrupt_all, interrupted, interruption_requested, live_scopes, park, park_timeout, shutdown,
+    sleep, spawn, wait, wait_timeout, wait_while, within,
 };
 
 #[cfg(feature = "crossbeam")]

@@ -13,6 +13,13 @@
 //!    scope's waits alone (nothing is deliverable to them); the close of
 //!    the outermost section wakes them (scope invariant 9). Its callbacks
 //!    and children are reached at once either way.
+//! 4. Waits on a shared condvar (a `gracefully::Condvar`'s) are notified
+//!    once per condvar, however many of the fan-out's scopes wait on it:
+//!    the notifications are collected and made, each condvar once, before
+//!    the fan-out runs a callback and when it finishes (or is dropped),
+//!    so that every flag the fan-out has set by then is seen by every wait
+//!    one `notify_all` wakes. A wait that was not blocked yet is confirmed
+//!    like any other (scope invariant 4).
 
 use std::any::Any;
 #[cfg(not(loom))]
@@ -23,7 +30,7 @@ use crate::exit::Cause;
 use crate::scope::CONFIRM_WINDOW;
 use crate::scope::{CONFIRM_POLL, CONFIRM_YIELDS, Reach, Scope, renotify_later};
 use crate::sync::thread;
-use crate::sync::{Arc, Weak};
+use crate::sync::{Arc, Condvar, Weak};
 
 /// The payload of a panic.
 pub(crate) type Panic = Box<dyn Any + Send + 'static>;
@@ -37,6 +44,8 @@ pub(crate) struct Fanout {
     /// Notified condvar waits: each wait's scope, entry, and the scope's
     /// departure count taken before the notification (scope invariant 4).
     waits: Vec<(Arc<Scope>, u64, u32)>,
+    /// Shared condvars still to notify (invariant 4).
+    shared: Vec<Arc<Condvar>>,
     /// The first panic of a callback (invariant 1).
     panic: Option<Panic>,
 }
@@ -80,6 +89,24 @@ impl Fanout {
         self.waits.push((scope, id, departures));
     }
 
+    /// A shared condvar with a wait to wake, notified before the next
+    /// callback or at the end (invariant 4).
+    pub(crate) fn notify_shared(&mut self, condvar: Arc<Condvar>) {
+        self.shared.push(condvar);
+    }
+
+    /// Notifies each shared condvar collected so far once (invariant 4).
+    pub(crate) fn notify_collected(&mut self) {
+        if self.shared.is_empty() {
+            return;
+        }
+        self.shared.sort_unstable_by_key(Arc::as_ptr);
+        self.shared.dedup_by(|a, b| Arc::ptr_eq(a, b));
+        for condvar in self.shared.drain(..) {
+            condvar.notify_all();
+        }
+    }
+
     /// A callback panicked: keeps the first payload (invariant 1).
     pub(crate) fn panicked(&mut self, payload: Panic) {
         self.panic.get_or_insert(payload);
@@ -88,8 +115,9 @@ impl Fanout {
     /// Confirms the notified condvar waits; returns the first panic of a
     /// callback, for the requester to pass on or report.
     pub(crate) fn finish(mut self) -> Option<Panic> {
+        self.notify_collected();
         confirm(std::mem::take(&mut self.waits));
-        self.panic
+        self.panic.take()
     }
 
     /// [`Fanout::finish`], then passes the panic on to the caller.
@@ -97,6 +125,13 @@ impl Fanout {
         if let Some(payload) = self.finish() {
             std::panic::resume_unwind(payload);
         }
+    }
+}
+
+impl Drop for Fanout {
+    fn drop(&mut self) {
+        // Invariant 4: also when a fan-out ends without `finish`.
+        self.notify_collected();
     }
 }
 

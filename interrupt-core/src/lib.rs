@@ -94,7 +94,7 @@ pub mod process;
 
 pub use bounded::{Limited, cleanup, within};
 pub use callback::OnInterrupt;
-pub use condvar::{wait, wait_timeout, wait_while};
+pub use condvar::{Condvar, wait, wait_timeout, wait_while};
 pub use critical::{CriticalGuard, critical_section};
 pub use current::{check, clear, current, interruption_requested};
 pub use deadline::Deadline;

@@ -25,7 +25,7 @@ use std::task::{Wake, Waker};
 use loom::sync::atomic::{AtomicBool, AtomicUsize};
 use loom::thread;
 
-use crate::condvar::wait_while_in;
+use crate::condvar::{On, wait_while_in};
 use crate::exit::Cause;
 use crate::future::TaskEntry;
 use crate::park::park_in;
@@ -326,7 +326,23 @@ fn request_vs_condvar_wait() {
         |scope| {
             let mutex = Mutex::new(());
             let condvar = Condvar::new();
-            wait_while_in(scope, &condvar, lock(&mutex), |()| true).is_err()
+            wait_while_in(scope, On::Borrowed(&condvar), lock(&mutex), |()| true).is_err()
+        },
+        |_, interrupted| assert!(interrupted, "the wait ended without the request"),
+    );
+}
+
+/// A wait on a shared condvar (a `gracefully::Condvar`'s) starting as the
+/// request lands is woken or never blocks, though the requester notifies
+/// it without `notifying` (invariants 2, 3 and 4).
+#[test]
+fn request_vs_shared_condvar_wait() {
+    model(
+        Cause::Interrupted,
+        |scope| {
+            let mutex = Mutex::new(());
+            let condvar = Arc::new(Condvar::new());
+            wait_while_in(scope, On::Shared(&condvar), lock(&mutex), |()| true).is_err()
         },
         |_, interrupted| assert!(interrupted, "the wait ended without the request"),
     );
@@ -342,7 +358,7 @@ fn request_vs_wait_leaving() {
         |scope| {
             let mutex = Mutex::new(());
             let condvar = Condvar::new();
-            let _ = wait_while_in(scope, &condvar, lock(&mutex), |()| false);
+            let _ = wait_while_in(scope, On::Borrowed(&condvar), lock(&mutex), |()| false);
             scope.notifying()
         },
         |_, in_flight| {

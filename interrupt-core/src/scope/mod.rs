@@ -37,7 +37,9 @@ mod wake_list;
 #[cfg(not(loom))]
 pub(crate) use wake_list::CONFIRM_WINDOW;
 use wake_list::Waiters;
-pub(crate) use wake_list::{CONFIRM_POLL, CONFIRM_YIELDS, Level, Reach, renotify_later};
+pub(crate) use wake_list::{
+    CONFIRM_POLL, CONFIRM_YIELDS, Level, Reach, Registration, renotify_later,
+};
 
 /// Registry slot of a scope that is not registered.
 const NO_SLOT: usize = usize::MAX;

@@ -16,7 +16,13 @@
 //!    requester that found the entry under the lock and raised `notifying`
 //!    there; it notifies after releasing the lock (so the woken wait does not
 //!    find the lock taken) and then lowers `notifying`. A wait that removed a
-//!    `Notify` entry returns only once `notifying` is zero.
+//!    `Notify` entry returns only once `notifying` is zero. A
+//!    [`Wake::NotifyShared`] entry (a wait on a `gracefully::Condvar`) holds
+//!    its condvar by `Arc`: the requester clones it under the lock and
+//!    notifies the clone after releasing it, without `notifying`, so its
+//!    wait returns as soon as it is woken, whatever the notifying call is
+//!    still doing. The fan-out notifies each such condvar once, however
+//!    many of its scopes have waits on it (fan-out invariant 4).
 //! 4. A condvar wait reads the flag while holding the user's mutex, then
 //!    enters `Condvar::wait`, which releases it. A notification sent between
 //!    the two is lost to the wait, and the runtime cannot take the user's
@@ -137,8 +143,10 @@ impl Waiters {
 pub(super) enum Wake {
     /// `thread::park` / `park_timeout` on this thread.
     Unpark(Thread),
-    /// `Condvar::wait` on this condvar.
+    /// `Condvar::wait` on this condvar, borrowed (invariant 3).
     Notify(CondvarRef),
+    /// `Condvar::wait` on this condvar, shared with its owner (invariant 3).
+    NotifyShared(Arc<Condvar>),
     /// An `on_interrupt` callback, to run once (invariant 6).
     Callback(Callback),
     /// A callback that a requester is running on this thread right now.
@@ -250,6 +258,7 @@ impl Scope {
         let others = reach != Reach::Waits;
         let mut unpark = Vec::new();
         let mut notify = Vec::new();
+        let mut shared = Vec::new();
         let mut tasks = Vec::new();
         let mut pokes = Vec::new();
         let mut callbacks = Vec::new();
@@ -261,6 +270,7 @@ impl Scope {
             match wake {
                 Wake::Unpark(thread) if waits => unpark.push(thread.clone()),
                 Wake::Notify(condvar) if waits => notify.push((*id, *condvar)),
+                Wake::NotifyShared(condvar) if waits => shared.push((*id, Arc::clone(condvar))),
                 Wake::Task(waker) if waits => tasks.push(Arc::clone(waker)),
                 Wake::Poke(poke) if waits => pokes.push(Arc::clone(poke)),
                 // Not once the request is cleared: `clear` waits only for
@@ -304,6 +314,13 @@ impl Scope {
         }
         for (id, _) in notify {
             fanout.notified(Arc::clone(self), id, departures);
+        }
+        for (id, condvar) in shared {
+            fanout.notify_shared(condvar);
+            fanout.notified(Arc::clone(self), id, departures);
+        }
+        if !callbacks.is_empty() {
+            fanout.notify_collected();
         }
         for id in callbacks {
             if let Some(callback) = self.take_callback(id) {
@@ -485,6 +502,15 @@ impl Scope {
     /// while a request is pending; `false` once there is nothing to do.
     pub(crate) fn renotify(&self, id: u64) -> bool {
         let waiters = lock(&self.waiters);
+        let shared = waiters.entries.iter().find_map(|(entry, wake)| match wake {
+            Wake::NotifyShared(condvar) if *entry == id => Some(Arc::clone(condvar)),
+            _ => None,
+        });
+        if let Some(condvar) = shared {
+            drop(waiters);
+            condvar.notify_all();
+            return true;
+        }
         let action = waiters.entries.iter().find_map(|(entry, wake)| match wake {
             Wake::Notify(condvar) if *entry == id => Some(Outside::Notify(*condvar)),
             #[cfg(target_os = "linux")]
@@ -511,12 +537,12 @@ impl Scope {
         };
         let (_, wake) = waiters.entries.swap_remove(index);
         drop(waiters);
-        let outside = matches!(wake, Wake::Notify(_));
-        if outside {
+        if matches!(wake, Wake::Notify(_) | Wake::NotifyShared(_)) {
             // Release: the entry's removal happens before a confirming
             // requester's acquire load sees the count change.
             self.departures.fetch_add(1, Ordering::Release);
         }
+        let outside = matches!(wake, Wake::Notify(_));
         #[cfg(target_os = "linux")]
         let outside = outside || matches!(wake, Wake::Signal(_));
         if outside {
@@ -543,10 +569,22 @@ impl Scope {
         &'a self,
         condvar: Option<&'a Condvar>,
     ) -> Result<Registration<'a>, ThreadExit> {
-        let wake = match condvar {
+        self.start(match condvar {
             Some(condvar) => Wake::Notify(CondvarRef(NonNull::from(condvar))),
             None => Wake::Unpark(thread::current()),
-        };
+        })
+    }
+
+    /// [`Scope::start_wait`] for a wait on the shared `condvar` of a
+    /// `gracefully::Condvar` (invariant 3).
+    pub(crate) fn start_shared_wait(
+        &self,
+        condvar: &Arc<Condvar>,
+    ) -> Result<Registration<'_>, ThreadExit> {
+        self.start(Wake::NotifyShared(Arc::clone(condvar)))
+    }
+
+    fn start(&self, wake: Wake) -> Result<Registration<'_>, ThreadExit> {
         let registration = Registration {
             id: self.register(wake),
             scope: self,
