@@ -10,10 +10,10 @@
 //! Criterion's estimates are means; this prints the percentiles a tail
 //! needs.
 //!
-//! On Linux with two CPUs or more, the requester runs on CPU 0 and the
-//! waiters on CPU 1, so that a busy requester does not hold the CPU a
-//! waiter is woken onto: the scheduler's placement would decide the tail
-//! otherwise.
+//! On Linux with two CPUs or more, the requester runs on CPU 0, and each
+//! table is measured twice: with the waiters on CPU 1, and with them on
+//! CPU 0 beside the requester (as in a program with more busy threads
+//! than CPUs). Left to the scheduler, the placement would decide the tail.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -38,12 +38,12 @@ struct Waiter {
     handle: gracefully::JoinHandle<()>,
 }
 
-fn start(kind: &Kind) -> Waiter {
+fn start(kind: &Kind, cpu: usize) -> Waiter {
     let (go, rounds) = mpsc::channel::<()>();
     let (report, woke) = mpsc::channel::<Instant>();
     let block = Arc::clone(&kind.block);
     let handle = gracefully::spawn(move || {
-        pin_to(1);
+        pin_to(cpu);
         while rounds.recv().is_ok() {
             block();
             report.send(Instant::now()).unwrap();
@@ -99,37 +99,76 @@ fn kinds() -> Vec<Kind> {
             pair.1.notify_all();
         }),
     });
-    let condvar_kind = |name, block: fn(&(Mutex<bool>, Condvar))| {
-        let pair = Arc::new((Mutex::new(false), Condvar::new()));
-        Kind {
-            name,
-            block: Arc::new(move || {
-                block(&pair);
-                gracefully::clear();
-            }),
-            wake: Box::new(|waiter| {
-                waiter.interrupt();
-            }),
-        }
-    };
-    kinds.push(condvar_kind("wait", |(lock, condvar)| {
+    kinds.push(condvar_kind::<Condvar>("wait", |(lock, condvar)| {
         let mut guard = lock.lock().unwrap();
         while let Ok(next) = gracefully::wait(condvar, guard) {
             guard = next;
         }
     }));
-    kinds.push(condvar_kind("wait_timeout", |(lock, condvar)| {
-        let mut guard = lock.lock().unwrap();
-        while let Ok((next, _)) = gracefully::wait_timeout(condvar, guard, Duration::from_hours(1))
-        {
-            guard = next;
-        }
-    }));
-    kinds.push(condvar_kind("wait_while", |(lock, condvar)| {
+    kinds.push(condvar_kind::<Condvar>(
+        "wait_timeout",
+        |(lock, condvar)| {
+            let mut guard = lock.lock().unwrap();
+            while let Ok((next, _)) =
+                gracefully::wait_timeout(condvar, guard, Duration::from_hours(1))
+            {
+                guard = next;
+            }
+        },
+    ));
+    kinds.push(condvar_kind::<Condvar>("wait_while", |(lock, condvar)| {
         let guard = lock.lock().unwrap();
         assert!(gracefully::wait_while(condvar, guard, |ready| !*ready).is_err());
     }));
+    kinds.extend(own_condvar_kinds());
     kinds
+}
+
+/// The interrupted waits of a `gracefully::Condvar`.
+fn own_condvar_kinds() -> Vec<Kind> {
+    vec![
+        condvar_kind::<gracefully::Condvar>("Condvar::wait", |(lock, condvar)| {
+            let mut guard = lock.lock().unwrap();
+            while let Ok(next) = condvar.wait(guard) {
+                guard = next;
+            }
+        }),
+        condvar_kind::<gracefully::Condvar>("Condvar::wait_timeout", |(lock, condvar)| {
+            let mut guard = lock.lock().unwrap();
+            while let Ok((next, _)) = condvar.wait_timeout(guard, Duration::from_hours(1)) {
+                guard = next;
+            }
+        }),
+        condvar_kind::<gracefully::Condvar>("Condvar::wait_while", |(lock, condvar)| {
+            let guard = lock.lock().unwrap();
+            assert!(condvar.wait_while(guard, |ready| !*ready).is_err());
+        }),
+        condvar_kind::<gracefully::Condvar>("Condvar::wait_timeout_while", |(lock, condvar)| {
+            let guard = lock.lock().unwrap();
+            let waited =
+                condvar.wait_timeout_while(guard, Duration::from_hours(1), |ready| !*ready);
+            assert!(waited.is_err());
+        }),
+    ]
+}
+
+/// An interrupted condvar wait on a condvar of type `C`, `block`ing on a
+/// pair of its own.
+fn condvar_kind<C: Default + Send + Sync + 'static>(
+    name: &'static str,
+    block: fn(&(Mutex<bool>, C)),
+) -> Kind {
+    let pair = Arc::new((Mutex::new(false), C::default()));
+    Kind {
+        name,
+        block: Arc::new(move || {
+            block(&pair);
+            gracefully::clear();
+        }),
+        wake: Box::new(|waiter| {
+            waiter.interrupt();
+        }),
+    }
 }
 
 /// What the requester does between the wake-up call and collecting the
@@ -142,19 +181,30 @@ enum Requester {
     Busy,
 }
 
+/// How many CPUs the process may use, read before any thread is pinned (a
+/// pinned thread's `available_parallelism` counts only its own CPU).
+static CPUS: std::sync::LazyLock<usize> =
+    std::sync::LazyLock::new(|| thread::available_parallelism().map_or(1, usize::from));
+
 /// Runs the calling thread on `cpu` only (Linux, when there is more than
 /// one CPU); elsewhere does nothing.
 fn pin_to(cpu: usize) {
     #[cfg(target_os = "linux")]
-    if thread::available_parallelism().is_ok_and(|n| n.get() > cpu) {
+    if *CPUS > cpu.max(1) {
         // SAFETY: `cpu_set_t` is a plain C bit set for which all zeroes is
         // valid (the empty set); `CPU_SET` writes inside it, and
         // `sched_setaffinity` only reads it for the calling thread (pid 0).
-        unsafe {
+        let pinned = unsafe {
             let mut set: libc::cpu_set_t = std::mem::zeroed();
             libc::CPU_SET(cpu, &mut set);
-            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &raw const set);
-        }
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &raw const set)
+        };
+        assert_eq!(
+            pinned,
+            0,
+            "sched_setaffinity to CPU {cpu}: {}",
+            std::io::Error::last_os_error()
+        );
     }
     #[cfg(not(target_os = "linux"))]
     let _ = cpu;
@@ -184,8 +234,8 @@ fn micros(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e6
 }
 
-fn measure(kinds: &[Kind], rounds: usize, requester: Requester) -> Vec<Vec<Duration>> {
-    let waiters: Vec<Waiter> = kinds.iter().map(start).collect();
+fn measure(kinds: &[Kind], rounds: usize, requester: Requester, cpu: usize) -> Vec<Vec<Duration>> {
+    let waiters: Vec<Waiter> = kinds.iter().map(|kind| start(kind, cpu)).collect();
     let mut samples = vec![Vec::with_capacity(rounds); kinds.len()];
     for _ in 0..rounds {
         for (n, (kind, waiter)) in kinds.iter().zip(&waiters).enumerate() {
@@ -218,32 +268,43 @@ fn main() {
     // The runtime's timer thread starts on its first job and inherits the
     // affinity of the thread that schedules it: start it before pinning.
     drop(gracefully::InterruptHandle::new().interrupt_after(Duration::from_hours(1)));
+    std::sync::LazyLock::force(&CPUS);
     pin_to(0);
     let kinds = kinds();
     println!(
         "{rounds} rounds per kind, kinds interleaved; times from the call to the waiter running again"
     );
-    for requester in [Requester::Yields, Requester::Busy] {
-        let samples = measure(&kinds, rounds, requester);
-        let raw_median = percentile(&samples[0], 0.5);
-        let raw_p90 = percentile(&samples[0], 0.9);
-        let label = match requester {
-            Requester::Yields => "requester yields after the call",
-            Requester::Busy => "requester busy for 300 µs after the call",
-        };
-        println!("\n{label}");
-        println!("| kind | median | p90 | median / raw park median | p90 / raw park p90 |");
-        println!("|---|---|---|---|---|");
-        for (kind, sorted) in kinds.iter().zip(&samples) {
-            let (median, p90) = (percentile(sorted, 0.5), percentile(sorted, 0.9));
-            println!(
-                "| {} | {:.2} µs | {:.2} µs | {:.2} | {:.2} |",
-                kind.name,
-                micros(median),
-                micros(p90),
-                micros(median) / micros(raw_median),
-                micros(p90) / micros(raw_p90),
-            );
+    let placements: &[(&str, usize)] = if *CPUS > 1 {
+        &[
+            ("waiters on CPU 1", 1),
+            ("waiters on CPU 0, the requester's", 0),
+        ]
+    } else {
+        &[("one CPU", 0)]
+    };
+    for &(placement, cpu) in placements {
+        for requester in [Requester::Yields, Requester::Busy] {
+            let samples = measure(&kinds, rounds, requester, cpu);
+            let raw_median = percentile(&samples[0], 0.5);
+            let raw_p90 = percentile(&samples[0], 0.9);
+            let label = match requester {
+                Requester::Yields => "requester yields after the call",
+                Requester::Busy => "requester busy for 300 µs after the call",
+            };
+            println!("\n{placement}, {label}");
+            println!("| kind | median | p90 | median / raw park median | p90 / raw park p90 |");
+            println!("|---|---|---|---|---|");
+            for (kind, sorted) in kinds.iter().zip(&samples) {
+                let (median, p90) = (percentile(sorted, 0.5), percentile(sorted, 0.9));
+                println!(
+                    "| {} | {:.2} µs | {:.2} µs | {:.2} | {:.2} |",
+                    kind.name,
+                    micros(median),
+                    micros(p90),
+                    micros(median) / micros(raw_median),
+                    micros(p90) / micros(raw_p90),
+                );
+            }
         }
     }
 }
