@@ -403,48 +403,32 @@ fn fan_out_condvar(c: &mut Criterion) {
                 });
             },
         );
+        // Each round's threads share one condvar, as the hand-written ones do.
         group.bench_function(format!("interrupt_all, {n} threads"), |b| {
             b.iter_custom(|iters| {
                 interrupt_all_rounds(iters, n, || {
                     let pair = Arc::new((Mutex::new(()), Condvar::new()));
                     move || -> Result<(), ThreadExit> {
                         let (lock, condvar) = &*pair;
-                        let guard = lock.lock().unwrap();
-                        drop(gracefully::wait_while(condvar, guard, |()| true)?);
+                        drop(gracefully::wait_while(
+                            condvar,
+                            lock.lock().unwrap(),
+                            |()| true,
+                        )?);
                         Ok(())
                     }
                 })
             });
         });
-        // The hand-written row's shape: every thread on one condvar.
         group.bench_function(
-            format!("interrupt_all, one std condvar, {n} threads"),
+            format!("interrupt_all, gracefully::Condvar, {n} threads"),
             |b| {
                 b.iter_custom(|iters| {
-                    let pair = Arc::new((Mutex::new(()), Condvar::new()));
                     interrupt_all_rounds(iters, n, || {
-                        let pair = Arc::clone(&pair);
+                        let pair = Arc::new((Mutex::new(()), gracefully::Condvar::new()));
                         move || -> Result<(), ThreadExit> {
                             let (lock, condvar) = &*pair;
-                            let guard = lock.lock().unwrap();
-                            drop(gracefully::wait_while(condvar, guard, |()| true)?);
-                            Ok(())
-                        }
-                    })
-                });
-            },
-        );
-        group.bench_function(
-            format!("interrupt_all, one gracefully::Condvar, {n} threads"),
-            |b| {
-                b.iter_custom(|iters| {
-                    let pair = Arc::new((Mutex::new(()), gracefully::Condvar::new()));
-                    interrupt_all_rounds(iters, n, || {
-                        let pair = Arc::clone(&pair);
-                        move || -> Result<(), ThreadExit> {
-                            let (lock, condvar) = &*pair;
-                            let guard = lock.lock().unwrap();
-                            drop(condvar.wait_while(guard, |()| true)?);
+                            drop(condvar.wait_while(lock.lock().unwrap(), |()| true)?);
                             Ok(())
                         }
                     })
