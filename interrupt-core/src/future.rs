@@ -186,6 +186,13 @@ pub(crate) struct TaskEntry {
     entry: Option<(u64, Arc<AtomicWaker>)>,
 }
 
+/// A new task entry on `scope` holding `waker`: its id and its slot.
+fn add_entry(scope: &Scope, waker: &Waker) -> (u64, Arc<AtomicWaker>) {
+    let slot = Arc::new(AtomicWaker::new());
+    slot.register(waker);
+    (scope.add_task(Arc::clone(&slot)), slot)
+}
+
 impl TaskEntry {
     /// Makes a request on `scope` wake `waker`: adds the entry on the first
     /// call (under the scope's lock), then only swaps the waker. Call it
@@ -194,10 +201,7 @@ impl TaskEntry {
         if let Some((_, slot)) = &self.entry {
             slot.register(waker);
         } else {
-            let slot = Arc::new(AtomicWaker::new());
-            slot.register(waker);
-            let id = scope.add_task(Arc::clone(&slot));
-            self.entry = Some((id, slot));
+            self.entry = Some(add_entry(scope, waker));
         }
     }
 
@@ -206,6 +210,43 @@ impl TaskEntry {
         if let Some((id, _)) = self.entry.take() {
             scope.deregister(id);
         }
+    }
+}
+
+/// A [`TaskEntry`] that one call of an `#[interruptible] async fn` shares
+/// between its awaits, which run one at a time: added on the first await
+/// that is pending, and removed when the call ends, so that an await that
+/// completes at once has nothing to remove.
+#[derive(Default)]
+pub(crate) struct CallTaskEntry {
+    entry: std::sync::OnceLock<(u64, Arc<AtomicWaker>)>,
+}
+
+impl CallTaskEntry {
+    /// [`TaskEntry::register`], through a shared reference.
+    pub(crate) fn register(&self, scope: &Scope, waker: &Waker) {
+        if let Some((_, slot)) = self.entry.get() {
+            slot.register(waker);
+        } else if let Err((id, _)) = self.entry.set(add_entry(scope, waker)) {
+            // Only one await of a call runs at a time, so this cannot
+            // happen; if it did, the extra entry must not stay behind.
+            scope.deregister(id);
+        }
+    }
+
+    /// Takes the entry off `scope` (the scope it was registered on).
+    pub(crate) fn remove(&mut self, scope: &Scope) {
+        if let Some((id, _)) = self.entry.take() {
+            scope.deregister(id);
+        }
+    }
+}
+
+impl fmt::Debug for CallTaskEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallTaskEntry")
+            .field("entry", &self.entry.get().map(|(id, _)| id))
+            .finish()
     }
 }
 

@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use crate::current::current_arc;
 use crate::exit::{Cause, ThreadExit};
-use crate::future::TaskEntry;
+use crate::future::CallTaskEntry;
 use crate::scope::Scope;
 use crate::sync::Arc;
 
@@ -20,6 +20,15 @@ use crate::sync::Arc;
 #[derive(Debug)]
 pub struct Checkpoint {
     scope: Arc<Scope>,
+    /// The call's task entry, shared by its awaits.
+    task: CallTaskEntry,
+}
+
+impl Drop for Checkpoint {
+    #[inline]
+    fn drop(&mut self) {
+        self.task.remove(&self.scope);
+    }
 }
 
 impl Checkpoint {
@@ -30,6 +39,7 @@ impl Checkpoint {
     pub fn current() -> Self {
         Self {
             scope: current_arc(),
+            task: CallTaskEntry::default(),
         }
     }
 
@@ -95,7 +105,6 @@ impl Checkpoint {
             checkpoint: self,
             future: future.into_future(),
             polled: false,
-            task: TaskEntry::default(),
         }
     }
 }
@@ -118,8 +127,6 @@ pub struct AwaitPoint<'a, F> {
     checkpoint: &'a Checkpoint,
     future: F,
     polled: bool,
-    /// Added on the first pending poll, so that a ready await takes no lock.
-    task: TaskEntry,
 }
 
 impl<F: Future> Future for AwaitPoint<'_, F> {
@@ -141,18 +148,14 @@ impl<F: Future> Future for AwaitPoint<'_, F> {
         if let Poll::Ready(value) = future.poll(cx) {
             return Poll::Ready(Ok(value)); // a completion wins
         }
-        // Register before reading the flag (scope invariant 5).
-        this.task.register(scope, cx.waker());
+        // Register before reading the flag (scope invariant 5), on the
+        // call's entry: added on its first pending await, so that a ready
+        // await takes no lock and leaves nothing to remove.
+        this.checkpoint.task.register(scope, cx.waker());
         match scope.pending() {
             Some(exit) => Poll::Ready(Err(exit)),
             None => Poll::Pending,
         }
-    }
-}
-
-impl<F> Drop for AwaitPoint<'_, F> {
-    fn drop(&mut self) {
-        self.task.remove(&self.checkpoint.scope);
     }
 }
 
