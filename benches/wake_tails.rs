@@ -3,7 +3,8 @@
 //! run, with the requester yielding after the request and with it keeping
 //! its CPU busy (as a busy program does after `interrupt_all`).
 //!
-//! `cargo bench --bench wake_tails` (`-- --rounds N`, default 600). Each
+//! `cargo bench --bench wake_tails` (`-- --rounds N`, default 600; with
+//! `--features crossbeam`, the channel kinds too). Each
 //! round blocks every kind's waiter, sends each its wake-up 1 ms after it
 //! blocked, and takes the time from the call to the waiter running again,
 //! stamped by the waiter; the kinds are interleaved round by round.
@@ -21,14 +22,29 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+/// The kind every ratio is taken to unless it names another.
+const RAW_PARK: &str = "raw park/unpark";
+
 /// What wakes a waiter, given its thread.
 type Wake = Box<dyn Fn(&gracefully::JoinHandle<()>)>;
 
 /// One kind of wait: what the waiter blocks in, and what wakes it.
 struct Kind {
     name: &'static str,
+    /// The raw kind its ratios are taken to.
+    against: &'static str,
     block: Arc<dyn Fn() + Send + Sync>,
     wake: Wake,
+}
+
+impl Kind {
+    /// Takes the kind's ratios to the raw kind named `raw`.
+    fn against(self, raw: &'static str) -> Self {
+        Self {
+            against: raw,
+            ..self
+        }
+    }
 }
 
 /// A waiter thread of one kind, blocking once per `go`.
@@ -57,7 +73,8 @@ fn kinds() -> Vec<Kind> {
     let flag = Arc::new(AtomicBool::new(false));
     let seen = Arc::clone(&flag);
     kinds.push(Kind {
-        name: "raw park/unpark",
+        against: RAW_PARK,
+        name: RAW_PARK,
         block: Arc::new(move || {
             while !seen.swap(false, Ordering::Acquire) {
                 thread::park();
@@ -69,6 +86,7 @@ fn kinds() -> Vec<Kind> {
         }),
     });
     let interrupted = |name, block: fn()| Kind {
+        against: RAW_PARK,
         name,
         block: Arc::new(move || {
             block();
@@ -85,6 +103,7 @@ fn kinds() -> Vec<Kind> {
     let pair = Arc::new((Mutex::new(false), Condvar::new()));
     let shared = Arc::clone(&pair);
     kinds.push(Kind {
+        against: RAW_PARK,
         name: "raw condvar notify",
         block: Arc::new(move || {
             let (ready, condvar) = &*shared;
@@ -121,7 +140,88 @@ fn kinds() -> Vec<Kind> {
         assert!(gracefully::wait_while(condvar, guard, |ready| !*ready).is_err());
     }));
     kinds.extend(own_condvar_kinds());
+    #[cfg(unix)]
+    kinds.extend(io_kinds());
+    #[cfg(feature = "crossbeam")]
+    kinds.extend(channel_kinds());
     kinds
+}
+
+/// An interrupted wait that `block` makes, given what it waits on.
+fn interrupted_on<T: Send + Sync + 'static>(name: &'static str, on: T, block: fn(&T)) -> Kind {
+    Kind {
+        against: RAW_PARK,
+        name,
+        block: Arc::new(move || {
+            block(&on);
+            gracefully::clear();
+        }),
+        wake: Box::new(|waiter| {
+            waiter.interrupt();
+        }),
+    }
+}
+
+/// Reads and sockets: a raw eventfd written and polled, beside interrupted
+/// `Interruptible` reads of idle sockets.
+#[cfg(unix)]
+fn io_kinds() -> Vec<Kind> {
+    use gracefully::io::Interruptible;
+    use rustix::event::{EventfdFlags, PollFd, PollFlags, eventfd, poll};
+    use std::io::Read;
+
+    const RAW_EVENTFD: &str = "raw eventfd write → poll";
+    let fd = Arc::new(eventfd(0, EventfdFlags::CLOEXEC).unwrap());
+    let waiting = Arc::clone(&fd);
+    let raw = Kind {
+        against: RAW_EVENTFD,
+        name: RAW_EVENTFD,
+        block: Arc::new(move || {
+            let mut fds = [PollFd::new(&*waiting, PollFlags::IN)];
+            poll(&mut fds, None).unwrap();
+            rustix::io::read(&*waiting, &mut [0; 8]).unwrap();
+        }),
+        wake: Box::new(move |_| {
+            rustix::io::write(&*fd, &1u64.to_ne_bytes()).unwrap();
+        }),
+    };
+    let (stream, peer) = std::os::unix::net::UnixStream::pair().unwrap();
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    vec![
+        raw,
+        interrupted_on(
+            "Interruptible<UnixStream> read",
+            (stream, peer),
+            |(stream, _)| {
+                assert!(Interruptible::new(stream).read(&mut [0; 16]).is_err());
+            },
+        )
+        .against(RAW_EVENTFD),
+        interrupted_on("Interruptible<UdpSocket> recv_from", udp, |udp| {
+            assert!(Interruptible::new(udp).recv_from(&mut [0; 16]).is_err());
+        })
+        .against(RAW_EVENTFD),
+    ]
+}
+
+/// A raw crossbeam send → recv beside an interrupted `channel::recv`.
+#[cfg(feature = "crossbeam")]
+fn channel_kinds() -> Vec<Kind> {
+    const RAW_CROSSBEAM: &str = "raw crossbeam send → recv";
+    let (sender, receiver) = crossbeam_channel::unbounded::<()>();
+    let (idle_sender, idle) = crossbeam_channel::unbounded::<()>();
+    vec![
+        Kind {
+            against: RAW_CROSSBEAM,
+            name: RAW_CROSSBEAM,
+            block: Arc::new(move || receiver.recv().unwrap()),
+            wake: Box::new(move |_| sender.send(()).unwrap()),
+        },
+        interrupted_on("channel::recv", (idle_sender, idle), |(_, idle)| {
+            assert!(gracefully::channel::recv(idle).is_err());
+        })
+        .against(RAW_CROSSBEAM),
+    ]
 }
 
 /// The interrupted waits of a `gracefully::Condvar`.
@@ -160,6 +260,7 @@ fn condvar_kind<C: Default + Send + Sync + 'static>(
 ) -> Kind {
     let pair = Arc::new((Mutex::new(false), C::default()));
     Kind {
+        against: RAW_PARK,
         name,
         block: Arc::new(move || {
             block(&pair);
@@ -285,22 +386,27 @@ fn main() {
     for &(placement, cpu) in placements {
         for requester in [Requester::Yields, Requester::Busy] {
             let samples = measure(&kinds, rounds, requester, cpu);
-            let raw_median = percentile(&samples[0], 0.5);
-            let raw_p90 = percentile(&samples[0], 0.9);
+            let raw = |name| {
+                let index = kinds.iter().position(|kind| kind.name == name).unwrap();
+                let sorted = &samples[index];
+                (percentile(sorted, 0.5), percentile(sorted, 0.9))
+            };
             let label = match requester {
                 Requester::Yields => "requester yields after the call",
                 Requester::Busy => "requester busy for 300 µs after the call",
             };
             println!("\n{placement}, {label}");
-            println!("| kind | median | p90 | median / raw park median | p90 / raw park p90 |");
-            println!("|---|---|---|---|---|");
+            println!("| kind | median | p90 | ratio to | median ratio | p90 ratio |");
+            println!("|---|---|---|---|---|---|");
             for (kind, sorted) in kinds.iter().zip(&samples) {
                 let (median, p90) = (percentile(sorted, 0.5), percentile(sorted, 0.9));
+                let (raw_median, raw_p90) = raw(kind.against);
                 println!(
-                    "| {} | {:.2} µs | {:.2} µs | {:.2} | {:.2} |",
+                    "| {} | {:.2} µs | {:.2} µs | {} | {:.2} | {:.2} |",
                     kind.name,
                     micros(median),
                     micros(p90),
+                    kind.against,
                     micros(median) / micros(raw_median),
                     micros(p90) / micros(raw_p90),
                 );
