@@ -29,7 +29,7 @@ use crate::fanout::Fanout;
 use crate::registry;
 use crate::state::StateWord;
 use crate::sync::Arc;
-use crate::sync::{AtomicU32, AtomicUsize, Mutex, Ordering, global, lock, thread};
+use crate::sync::{AtomicU32, AtomicUsize, Mutex, Ordering, global, lock};
 
 mod children;
 mod wake_list;
@@ -51,6 +51,8 @@ pub(crate) struct Scope {
     /// Condvar notifications in progress outside the `waiters` lock
     /// (invariant 3).
     notifying: AtomicUsize,
+    /// The CPU the latest notifier raised `notifying` on (invariant 3).
+    notifier_cpu: AtomicU32,
     /// Counts condvar waits leaving, so that a requester confirming a
     /// wake-up (invariant 4) can watch without taking the lock.
     departures: AtomicU32,
@@ -66,6 +68,7 @@ impl Scope {
         Scope {
             state: StateWord::new(),
             notifying: AtomicUsize::new(0),
+            notifier_cpu: AtomicU32::new(u32::MAX),
             departures: AtomicU32::new(0),
             // Relaxed: ids only need to be unique, not ordered with anything.
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
@@ -132,7 +135,7 @@ impl Scope {
     /// Condvar notifications and signals in flight (for the loom models).
     #[cfg(all(test, loom))]
     pub(crate) fn notifying(&self) -> usize {
-        self.notifying.load(Ordering::Acquire)
+        self.notifying.load(Ordering::Acquire) & !wake_list::SLEEPER
     }
 
     /// Requests an interrupt with `cause` and wakes the scope's waits; then
@@ -161,10 +164,7 @@ impl Scope {
             // A requester that read the flag under the lock before it was
             // reset has raised `notifying` by the time the lock is free.
             drop(lock(&self.waiters));
-            // Acquire: pairs with the release that lowers the count.
-            while self.notifying.load(Ordering::Acquire) != 0 {
-                thread::yield_now();
-            }
+            self.wait_out_notifying();
             #[cfg(target_os = "linux")]
             crate::thread_signal::take_pending();
             self.lower_levels();

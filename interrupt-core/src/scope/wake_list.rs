@@ -16,7 +16,13 @@
 //!    requester that found the entry under the lock and raised `notifying`
 //!    there; it notifies after releasing the lock (so the woken wait does not
 //!    find the lock taken) and then lowers `notifying`. A wait that removed a
-//!    `Notify` entry returns only once `notifying` is zero. A
+//!    `Notify` entry returns only once `notifying` is zero: it yields while
+//!    the notifier runs on another CPU, and sleeps when the notifier last
+//!    raised the count on its own CPU (the wake-up preempted the notifier,
+//!    which may stay busy once it resumes): it sets `notifying`'s
+//!    [`SLEEPER`] bit under the [`NOTIFIED`] lock and waits on its condvar,
+//!    and the notifier whose lowering takes the count to zero with the bit
+//!    set clears it and notifies that condvar under the lock. A
 //!    [`Wake::NotifyShared`] entry (a wait on a `gracefully::Condvar`) holds
 //!    its condvar by `Arc`: the requester clones it under the lock and
 //!    notifies the clone after releasing it, without `notifying`, so its
@@ -123,6 +129,41 @@ const RENOTIFY_DELAYS: [Duration; 4] = [
     Duration::from_millis(1),
     Duration::from_millis(10),
 ];
+
+/// `notifying`'s top bit: a thread sleeps until the count is zero
+/// (invariant 3).
+pub(super) const SLEEPER: usize = 1 << (usize::BITS - 1);
+
+/// Where threads waiting out `notifying` sleep (invariant 3). Shared by all
+/// scopes: a wait preempting its own notifier is rare.
+#[cfg(not(loom))]
+static NOTIFIED: (Mutex<()>, Condvar) = (Mutex::new(()), Condvar::new());
+
+#[cfg(loom)]
+loom::lazy_static! {
+    static ref NOTIFIED: (Mutex<()>, Condvar) = (Mutex::new(()), Condvar::new());
+}
+
+/// The CPU the calling thread runs on, where it can be known.
+fn current_cpu() -> u32 {
+    #[cfg(all(target_os = "linux", not(loom)))]
+    {
+        // SAFETY: `sched_getcpu` takes no arguments and has no
+        // preconditions; it returns -1 on failure.
+        let cpu = unsafe { libc::sched_getcpu() };
+        u32::try_from(cpu).unwrap_or(u32::MAX)
+    }
+    // Under loom every thread shares one CPU, so the models take the
+    // sleeping path.
+    #[cfg(loom)]
+    {
+        0
+    }
+    #[cfg(not(any(target_os = "linux", loom)))]
+    {
+        u32::MAX
+    }
+}
 
 pub(super) struct Waiters {
     pub(super) next_id: u64,
@@ -486,6 +527,7 @@ impl Scope {
         }
         // Relaxed: raised under the lock, which orders it before any later
         // deregistration's read.
+        self.notifier_cpu.store(current_cpu(), Ordering::Relaxed);
         self.notifying.fetch_add(1, Ordering::Relaxed);
         drop(waiters);
         for action in actions {
@@ -495,7 +537,47 @@ impl Scope {
         }
         // Release: the actions happen before a deregistering wait's acquire
         // load sees the count drop.
-        self.notifying.fetch_sub(1, Ordering::Release);
+        if self.notifying.fetch_sub(1, Ordering::Release) == SLEEPER | 1 {
+            // The last notifier, with a thread asleep until it is done.
+            self.notifying.fetch_and(!SLEEPER, Ordering::Relaxed);
+            let _notified = lock(&NOTIFIED.0);
+            NOTIFIED.1.notify_all();
+        }
+    }
+
+    /// Returns once no notification or signal is in flight (invariant 3).
+    pub(super) fn wait_out_notifying(&self) {
+        // Acquire: pairs with the release that lowers the count.
+        while self.notifying.load(Ordering::Acquire) & !SLEEPER != 0 {
+            // Relaxed: a stale CPU only picks the slower way of waiting.
+            if self.notifier_cpu.load(Ordering::Relaxed) == current_cpu() {
+                self.sleep_out_notifying();
+                return;
+            }
+            thread::yield_now();
+        }
+    }
+
+    /// Sleeps until `notifying`'s count is zero (invariant 3).
+    fn sleep_out_notifying(&self) {
+        let mut notified = lock(&NOTIFIED.0);
+        loop {
+            // Acquire: as in `wait_out_notifying`. Set under the lock, so
+            // that a lowering that sees the bit notifies after this thread
+            // waits.
+            let now = self.notifying.fetch_or(SLEEPER, Ordering::Acquire);
+            if now & !SLEEPER == 0 {
+                // Nobody left to wake this thread: take the bit off again
+                // (a thread asleep for an earlier count was woken, or will
+                // be, by the lowering that saw the bit).
+                self.notifying.fetch_and(!SLEEPER, Ordering::Relaxed);
+                return;
+            }
+            notified = NOTIFIED
+                .1
+                .wait(notified)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
     }
 
     /// Notifies the condvar of entry `id` again, or signals its thread again
@@ -549,10 +631,7 @@ impl Scope {
             // Invariants 3 and 8: a requester may still be notifying the
             // condvar or signalling the thread. It is inside one call, so
             // this is a short wait.
-            // Acquire: pairs with the release that lowers the count.
-            while self.notifying.load(Ordering::Acquire) != 0 {
-                thread::yield_now();
-            }
+            self.wait_out_notifying();
         }
     }
 
