@@ -354,10 +354,10 @@ impl<'c> On<'c> {
 ///
 /// The condvar is only borrowed, and may be dropped as soon as the wait
 /// returns, so a woken wait returns only once the requester's notifying
-/// call has: a requester on the same CPU, preempted by the wake-up and
-/// busy once it resumes, can hold the wait for the rest of its time slice.
-/// A [`Condvar`](crate::Condvar) is shared with its requesters, and its
-/// waits have no such hold.
+/// call has. When the wake-up preempted the requester on the wait's CPU,
+/// the wait sleeps until the requester has run again and finished that
+/// call, which costs it a second wake-up. A [`Condvar`](crate::Condvar)
+/// is shared with its requesters, and its waits have no such hold.
 ///
 /// # Differences from std
 ///
