@@ -68,7 +68,7 @@ impl Scope {
         Scope {
             state: StateWord::new(),
             notifying: AtomicUsize::new(0),
-            notifier_cpu: AtomicU32::new(u32::MAX),
+            notifier_cpu: AtomicU32::new(wake_list::UNKNOWN_CPU),
             departures: AtomicU32::new(0),
             // Relaxed: ids only need to be unique, not ordered with anything.
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),

@@ -144,14 +144,15 @@ loom::lazy_static! {
     static ref NOTIFIED: (Mutex<()>, Condvar) = (Mutex::new(()), Condvar::new());
 }
 
-/// The CPU the calling thread runs on, where it can be known.
+/// The CPU the calling thread runs on, or [`UNKNOWN_CPU`] where that
+/// cannot be known.
 fn current_cpu() -> u32 {
     #[cfg(all(target_os = "linux", not(loom)))]
     {
         // SAFETY: `sched_getcpu` takes no arguments and has no
         // preconditions; it returns -1 on failure.
         let cpu = unsafe { libc::sched_getcpu() };
-        u32::try_from(cpu).unwrap_or(u32::MAX)
+        u32::try_from(cpu).unwrap_or(UNKNOWN_CPU)
     }
     // Under loom every thread shares one CPU, so the models take the
     // sleeping path.
@@ -161,9 +162,13 @@ fn current_cpu() -> u32 {
     }
     #[cfg(not(any(target_os = "linux", loom)))]
     {
-        u32::MAX
+        UNKNOWN_CPU
     }
 }
+
+/// What [`current_cpu`] returns where the CPU cannot be known: never taken
+/// to be the same CPU as another thread's.
+pub(super) const UNKNOWN_CPU: u32 = u32::MAX;
 
 pub(super) struct Waiters {
     pub(super) next_id: u64,
@@ -549,8 +554,9 @@ impl Scope {
     pub(super) fn wait_out_notifying(&self) {
         // Acquire: pairs with the release that lowers the count.
         while self.notifying.load(Ordering::Acquire) & !SLEEPER != 0 {
-            // Relaxed: a stale CPU only picks the slower way of waiting.
-            if self.notifier_cpu.load(Ordering::Relaxed) == current_cpu() {
+            // Relaxed: a stale CPU only picks the other way of waiting.
+            let cpu = current_cpu();
+            if cpu != UNKNOWN_CPU && self.notifier_cpu.load(Ordering::Relaxed) == cpu {
                 self.sleep_out_notifying();
                 return;
             }
