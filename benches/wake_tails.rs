@@ -85,21 +85,12 @@ fn kinds() -> Vec<Kind> {
             waiter.thread().unpark();
         }),
     });
-    let interrupted = |name, block: fn()| Kind {
-        against: RAW_PARK,
-        name,
-        block: Arc::new(move || {
-            block();
-            gracefully::clear();
-        }),
-        wake: Box::new(|waiter| {
-            waiter.interrupt();
-        }),
-    };
-    kinds.push(interrupted("sleep", || {
+    kinds.push(interrupted_on("sleep", (), |()| {
         assert!(gracefully::sleep(Duration::from_hours(1)).is_err());
     }));
-    kinds.push(interrupted("park", || while gracefully::park().is_ok() {}));
+    kinds.push(interrupted_on("park", (), |()| {
+        while gracefully::park().is_ok() {}
+    }));
     let pair = Arc::new((Mutex::new(false), Condvar::new()));
     let shared = Arc::clone(&pair);
     kinds.push(Kind {
@@ -258,18 +249,7 @@ fn condvar_kind<C: Default + Send + Sync + 'static>(
     name: &'static str,
     block: fn(&(Mutex<bool>, C)),
 ) -> Kind {
-    let pair = Arc::new((Mutex::new(false), C::default()));
-    Kind {
-        against: RAW_PARK,
-        name,
-        block: Arc::new(move || {
-            block(&pair);
-            gracefully::clear();
-        }),
-        wake: Box::new(|waiter| {
-            waiter.interrupt();
-        }),
-    }
+    interrupted_on(name, (Mutex::new(false), C::default()), block)
 }
 
 /// What the requester does between the wake-up call and collecting the
