@@ -242,17 +242,20 @@ impl fmt::Debug for InterruptHandle {
 /// ```
 pub fn interrupt_all() {
     drop(crate::current::current_arc()); // the caller is a live scope too
-    if let Some(payload) = interrupt_all_with(Cause::All) {
+    if let Some(payload) = interrupt_all_with(Cause::All, None) {
         std::panic::resume_unwind(payload);
     }
 }
 
-/// [`interrupt_all`] with another cause (a signal's): requests every scope
-/// even when a callback panics, and returns the first such panic.
-pub(crate) fn interrupt_all_with(cause: Cause) -> Option<Panic> {
+/// [`interrupt_all`] with another cause (a signal's), leaving out `except`
+/// (a scope already requested): requests every scope even when a callback
+/// panics, and returns the first such panic.
+pub(crate) fn interrupt_all_with(cause: Cause, except: Option<&Arc<Scope>>) -> Option<Panic> {
     let mut fanout = Fanout::default();
     for scope in registry::snapshot() {
-        fanout.request(&scope, cause);
+        if except.is_none_or(|except| !Arc::ptr_eq(except, &scope)) {
+            fanout.request(&scope, cause);
+        }
     }
     fanout.finish()
 }

@@ -184,7 +184,7 @@ pub fn shutdown(grace: Duration) -> ShutdownReport {
     drop(crate::current::current_arc()); // the caller's scope is requested too
     // A panicking callback does not stop the requests (fan-out invariant
     // 1); its panic is passed on once the threads have been waited for.
-    let panic = interrupt_all_with(Cause::All);
+    let panic = interrupt_all_with(Cause::All, None);
     // `None`: a grace too long to represent waits for as long as it takes.
     let deadline = asked.checked_add(grace);
     let (stragglers, threads) = loop {

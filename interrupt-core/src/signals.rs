@@ -38,7 +38,9 @@
 //!    later reads the record after registering, so each scope is either in
 //!    the snapshot or sees the record, and starts requested with the
 //!    receiving scope's cause while that is pending. Once the receiving
-//!    scope is cleared, new scopes start as usual.
+//!    scope is cleared, new scopes start as usual. The request to every
+//!    scope leaves the receiving scope out: it was requested first, and
+//!    may have been cleared since.
 
 use std::fmt;
 use std::io;
@@ -587,7 +589,10 @@ fn deliver(receiver: &Arc<Scope>, to_every_scope: bool, cause: Cause) {
     drop(fanout.finish());
     if to_every_scope {
         late::remember(receiver);
-        drop(interrupt_all_with(cause));
+        // Not the receiving scope again: its owner may have cleared the
+        // request by now, and a second one would make its next signal a
+        // second signal (invariant 4).
+        drop(interrupt_all_with(cause, Some(receiver)));
     }
 }
 

@@ -120,11 +120,15 @@ fn wait_for_request() -> ThreadExit {
 }
 
 /// A program that handles a SIGINT, clears it and carries on: the next
-/// SIGINT is a first one again, not a second one.
+/// SIGINT is a first one again, not a second one. Many rounds, as the
+/// signal's request to every other scope is still under way when the
+/// program clears its own.
+const CLEAR_ROUNDS: usize = 300;
+
 fn clear_rearms() -> i32 {
     let _signals = gracefully::signals::install().unwrap();
     say("ready");
-    for round in 0..2 {
+    for round in 0..CLEAR_ROUNDS {
         signal_hook::low_level::raise(signal_hook::consts::SIGINT).unwrap();
         let exit = wait_for_request();
         gracefully::clear();
@@ -422,6 +426,8 @@ fn clear_on_the_installing_scope_rearms_the_second_signal() {
     let mut child = Scenario::start("clear_rearms", false);
     assert_eq!(child.expect("round 0: "), "round 0: Signal(2)");
     assert_eq!(child.expect("round 1: "), "round 1: Signal(2)");
+    let last = format!("round {}: ", CLEAR_ROUNDS - 1);
+    assert_eq!(child.expect(&last), format!("{last}Signal(2)"));
     assert_eq!(child.wait().0.code(), Some(0));
 }
 
