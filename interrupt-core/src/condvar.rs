@@ -239,10 +239,11 @@ impl Condvar {
         F: FnMut(&mut T) -> bool,
     {
         with_current(|scope| {
-            let _wake = scope.start_shared_wait(&self.inner)?;
+            let on = self.on();
+            let _wake = on.start(scope)?;
             let mut exit = None;
-            let (guard, result) = self
-                .inner
+            let (guard, result) = on
+                .condvar()
                 .wait_timeout_while(guard, dur, |value| {
                     if !condition(value) {
                         return false;

@@ -590,23 +590,22 @@ impl Scope {
     /// while a request is pending; `false` once there is nothing to do.
     pub(crate) fn renotify(&self, id: u64) -> bool {
         let waiters = lock(&self.waiters);
-        let shared = waiters.entries.iter().find_map(|(entry, wake)| match wake {
-            Wake::NotifyShared(condvar) if *entry == id => Some(Arc::clone(condvar)),
-            _ => None,
-        });
-        if let Some(condvar) = shared {
-            drop(waiters);
-            condvar.notify_all();
-            return true;
-        }
-        let action = waiters.entries.iter().find_map(|(entry, wake)| match wake {
-            Wake::Notify(condvar) if *entry == id => Some(Outside::Notify(*condvar)),
-            #[cfg(target_os = "linux")]
-            Wake::Signal(thread) if *entry == id && self.is_requested() => {
-                Some(Outside::Signal(*thread))
+        let Some((_, wake)) = waiters.entries.iter().find(|(entry, _)| *entry == id) else {
+            return false;
+        };
+        let action = match wake {
+            // Shared: notified without `notifying` (invariant 3).
+            Wake::NotifyShared(condvar) => {
+                let condvar = Arc::clone(condvar);
+                drop(waiters);
+                condvar.notify_all();
+                return true;
             }
+            Wake::Notify(condvar) => Some(Outside::Notify(*condvar)),
+            #[cfg(target_os = "linux")]
+            Wake::Signal(thread) if self.is_requested() => Some(Outside::Signal(*thread)),
             _ => None,
-        });
+        };
         let found = action.is_some();
         self.outside_lock(waiters, action.into_iter());
         found
