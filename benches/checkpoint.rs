@@ -155,6 +155,23 @@ async fn awaits_instrumented(n: u64, body: impl Body) -> Result<u64, ThreadExit>
     Ok(acc)
 }
 
+/// The plain loop with the checks written by hand where the macro puts
+/// them: at the start of each iteration and before each await.
+async fn awaits_hand_written(flag: &AtomicBool, n: u64, body: impl Body) -> Result<u64, ()> {
+    let mut acc = 0;
+    for i in 0..n {
+        if flag.load(Ordering::Relaxed) {
+            return Err(());
+        }
+        let ready = std::future::ready(i);
+        if flag.load(Ordering::Relaxed) {
+            return Err(());
+        }
+        acc = body(acc, ready.await);
+    }
+    Ok(acc)
+}
+
 /// A body whose iterations are independent but for one add: its cost is
 /// throughput, so what each await adds shows (a dependent chain like
 /// [`body`] hides it behind its latency).
@@ -189,6 +206,16 @@ fn awaits(c: &mut Criterion) {
     });
     group.bench_function("#[interruptible] async fn, independent body", |b| {
         b.iter(|| run_ready(awaits_instrumented(black_box(ITERATIONS), independent_body)));
+    });
+    let flag = AtomicBool::new(false);
+    group.bench_function("async fn, hand-written checks, independent body", |b| {
+        b.iter(|| {
+            run_ready(awaits_hand_written(
+                black_box(&flag),
+                black_box(ITERATIONS),
+                independent_body,
+            ))
+        });
     });
     group.finish();
 }
