@@ -135,8 +135,8 @@ impl<F: Future> Future for AwaitPoint<'_, F> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `future` is structurally pinned: it is never moved out of
-        // `self` (the `Drop` impl does not touch it, and there is no
-        // by-value access); the other fields are not pinned.
+        // `self` (there is no `Drop` impl and no by-value access); the
+        // other fields are not pinned.
         let this = unsafe { self.get_unchecked_mut() };
         let scope = &this.checkpoint.scope;
         if !this.polled {
