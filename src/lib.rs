@@ -99,6 +99,11 @@
 //!   [`signals::Signals::deliver_to`], to one); [`macro@main`] on `fn main`
 //!   installs them, runs the body, then shuts down, with options for the
 //!   second signal, the exit status and the signals handled.
+//! - **Thread groups.** [`group`] is `std::thread::scope` with stopping:
+//!   its threads may borrow from the caller, the first one to fail (an
+//!   `Err` or a panic) interrupts the others, and the caller gets the
+//!   first failure and every thread's [`Outcome`] once all have finished;
+//!   a thread stopped by the request is told apart from one that failed.
 //! - **Shutdown.** [`shutdown`] requests every scope, waits for the threads
 //!   made by [`spawn`] within a grace period, and returns a
 //!   [`ShutdownReport`] naming the [`Straggler`]s.
@@ -237,6 +242,11 @@ pub use interrupt_core::{
     interrupt_all, interrupted, interruption_requested, live_scopes, park, park_timeout, shutdown,
     sleep, spawn, wait, wait_timeout, wait_while, within,
 };
+
+// Not in the runtime's loom build, which has no scoped threads.
+#[cfg(not(loom))]
+#[doc(inline)]
+pub use interrupt_core::{Group, GroupHandle, GroupResult, Outcome, group};
 
 #[cfg(feature = "crossbeam")]
 #[doc(inline)]

@@ -52,6 +52,8 @@ mod deadline;
 mod exit;
 mod fanout;
 mod future;
+#[cfg(not(loom))] // std's scoped threads
+mod group;
 mod handle;
 mod interrupted;
 #[cfg(unix)]
@@ -100,6 +102,8 @@ pub use current::{check, clear, current, interruption_requested};
 pub use deadline::Deadline;
 pub use exit::{Cause, ThreadExit};
 pub use future::{FutureExt, WithInterrupt};
+#[cfg(not(loom))]
+pub use group::{Group, GroupHandle, GroupResult, Outcome, group};
 pub use handle::{InterruptHandle, interrupt_all};
 pub use interrupted::{Interrupted, interrupted};
 pub use park::{park, park_timeout};

@@ -10,6 +10,7 @@ use std::thread::{self as std_thread, Thread};
 use crate::current;
 use crate::exit::ThreadExit;
 use crate::handle::InterruptHandle;
+use crate::scope::Scope;
 use crate::shutdown::ThreadRecord;
 use crate::sync::{Arc, lock};
 
@@ -139,17 +140,8 @@ impl Builder {
     {
         let scope = crate::shutdown::new_scope();
         let handle = InterruptHandle::from_scope(Arc::clone(&scope));
-        let record = ThreadRecord::register(self.name, &scope);
-        let finish = FinishOnDrop(Arc::clone(&record));
-        let spawned = self.inner.spawn(move || {
-            let finish = finish; // also when `f` unwinds
-            finish.0.started();
-            current::adopt(scope);
-            // Not the spawning thread's critical-section mask.
-            #[cfg(target_os = "linux")]
-            crate::thread_signal::start_unmasked();
-            f()
-        });
+        let (start, record) = ThreadStart::new(self.name, scope);
+        let spawned = self.inner.spawn(move || start.run(f));
         match spawned {
             Ok(inner) => Ok(JoinHandle {
                 inner,
@@ -161,6 +153,42 @@ impl Builder {
                 Err(error)
             }
         }
+    }
+
+    /// The std builder and the name, for threads spawned elsewhere in the
+    /// crate.
+    #[cfg(not(loom))] // for `group`
+    pub(crate) fn into_parts(self) -> (std_thread::Builder, Option<String>) {
+        (self.inner, self.name)
+    }
+}
+
+/// What a thread of the crate does around its closure: its record for
+/// `shutdown`, made before the thread runs and finished when the closure
+/// returns or unwinds, and its scope, adopted as the thread's own.
+pub(crate) struct ThreadStart {
+    scope: Arc<Scope>,
+    finish: FinishOnDrop,
+}
+
+impl ThreadStart {
+    /// Registers the record of a thread about to be spawned with `scope`
+    /// as its own; a thread that cannot be spawned must `finish` it.
+    pub(crate) fn new(name: Option<String>, scope: Arc<Scope>) -> (Self, Arc<ThreadRecord>) {
+        let record = ThreadRecord::register(name, &scope);
+        let finish = FinishOnDrop(Arc::clone(&record));
+        (Self { scope, finish }, record)
+    }
+
+    /// Runs `f` as the body of the new thread.
+    pub(crate) fn run<T>(self, f: impl FnOnce() -> T) -> T {
+        let finish = self.finish; // finishes also when `f` unwinds
+        finish.0.started();
+        current::adopt(self.scope);
+        // Not the spawning thread's critical-section mask.
+        #[cfg(target_os = "linux")]
+        crate::thread_signal::start_unmasked();
+        f()
     }
 }
 
