@@ -75,6 +75,42 @@ fn scenario() {
             drop(worker);
             0
         }
+        "group" => {
+            // A group on a plain thread: the shutdown stops its members,
+            // waits for them, and names the one that outlives the grace.
+            let (ready, started) = std::sync::mpsc::channel();
+            let runner = std::thread::spawn(move || {
+                gracefully::group(|g| {
+                    g.spawn(|| {
+                        loop {
+                            gracefully::sleep(Duration::from_hours(1))?;
+                        }
+                    });
+                    let ready = ready.clone();
+                    gracefully::Builder::new()
+                        .name("stubborn member".into())
+                        .spawn_scoped(g, move || {
+                            critical! {
+                                ready.send(()).unwrap();
+                                std::thread::sleep(Duration::from_millis(600));
+                            }
+                            gracefully::check()
+                        })
+                        .unwrap();
+                })
+            });
+            started.recv().unwrap();
+            say("ready");
+            let report = gracefully::shutdown(Duration::from_millis(100));
+            say(&report.to_string());
+            let result = runner.join().unwrap();
+            say(&format!(
+                "group: stopped {}, ok {}",
+                result.outcomes().iter().filter(|o| o.is_stopped()).count(),
+                result.is_ok()
+            ));
+            0
+        }
         other => panic!("unknown scenario {other}"),
     };
     std::process::exit(status);
@@ -89,6 +125,24 @@ fn shutdown_waits_for_a_thread_spawned_while_it_waits_and_counts_it() {
         child.expect("shutdown: "),
         "shutdown: all 2 threads stopped"
     );
+    assert_eq!(child.wait().0.code(), Some(0));
+}
+
+#[cfg(unix)]
+#[test]
+fn shutdown_waits_for_the_threads_of_a_group_and_names_its_stragglers() {
+    let mut child = common::scenario::Scenario::start("group", false);
+    let report = child.expect("shutdown: ");
+    assert_eq!(
+        report,
+        "shutdown: 1 of 2 threads did not stop within 100ms:"
+    );
+    let straggler = child.expect("  - ");
+    assert!(
+        straggler.starts_with("  - stubborn member (in a critical section"),
+        "{straggler}"
+    );
+    assert_eq!(child.expect("group: "), "group: stopped 2, ok true");
     assert_eq!(child.wait().0.code(), Some(0));
 }
 
