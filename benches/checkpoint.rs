@@ -892,12 +892,49 @@ fn limits(c: &mut Criterion) {
     group.finish();
 }
 
+/// Spawning 8 threads that borrow a slice and joining them: what a group's
+/// child scopes, outcomes and records add to `std::thread::scope`.
+fn thread_groups(c: &mut Criterion) {
+    const THREADS: u64 = 8;
+    let data: Vec<u64> = (0..1024).collect();
+    let mut group = c.benchmark_group("spawn and join 8 scoped threads");
+    group.bench_function("std::thread::scope", |b| {
+        b.iter(|| {
+            thread::scope(|s| {
+                let handles: Vec<_> = (0..THREADS)
+                    .map(|n| {
+                        let data = &data;
+                        s.spawn(move || data.iter().map(|x| x ^ n).sum::<u64>())
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).sum::<u64>()
+            })
+        });
+    });
+    group.bench_function("gracefully::group", |b| {
+        b.iter(|| {
+            gracefully::group(|g| {
+                for n in 0..THREADS {
+                    let data = &data;
+                    g.spawn(move || Ok::<_, ThreadExit>(data.iter().map(|x| x ^ n).sum::<u64>()));
+                }
+            })
+            .into_outcomes()
+            .into_iter()
+            .filter_map(gracefully::Outcome::ok)
+            .sum::<u64>()
+        });
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = loops, awaits, limits, wake_ups, vectorised, fan_out, fan_out_condvar, task_fan_out
+    targets = loops, awaits, limits, wake_ups, vectorised, fan_out, fan_out_condvar, task_fan_out,
+        thread_groups
 }
 fn main() {
     if let Ok(threads) = std::env::var(SHUTDOWN_CHILD) {
