@@ -48,13 +48,14 @@
 
 use std::cell::OnceCell;
 use std::fmt;
+use std::panic::Location;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Select, Sender, TryRecvError, TrySendError, select};
 
-use crate::current::with_current;
+use crate::current::with_current_at;
 use crate::exit::ThreadExit;
-use crate::scope::Scope;
+use crate::scope::{Scope, WaitKind};
 use crate::wake::WakeOnRequest;
 
 /// Why [`recv`] returned no message.
@@ -172,6 +173,7 @@ thread_local! {
 /// consumer.interrupt(); // `tx` is still alive: only the request ends it
 /// assert!(consumer.join().unwrap().is_err());
 /// ```
+#[track_caller]
 pub fn recv<T>(receiver: &Receiver<T>) -> Result<T, RecvError> {
     receive(receiver, None).map_err(|error| match error {
         // Without a deadline there is no timeout.
@@ -196,6 +198,7 @@ pub fn recv<T>(receiver: &Receiver<T>) -> Result<T, RecvError> {
 /// let (_tx, rx) = crossbeam_channel::unbounded::<u32>();
 /// assert_eq!(channel::recv_timeout(&rx, Duration::from_millis(5)), Err(RecvTimeoutError::Timeout));
 /// ```
+#[track_caller]
 pub fn recv_timeout<T>(receiver: &Receiver<T>, timeout: Duration) -> Result<T, RecvTimeoutError> {
     receive(receiver, Instant::now().checked_add(timeout))
 }
@@ -217,6 +220,7 @@ pub fn recv_timeout<T>(receiver: &Receiver<T>, timeout: Duration) -> Result<T, R
 /// let deadline = Instant::now() + Duration::from_millis(5);
 /// assert_eq!(channel::recv_deadline(&rx, deadline), Err(RecvTimeoutError::Timeout));
 /// ```
+#[track_caller]
 pub fn recv_deadline<T>(receiver: &Receiver<T>, deadline: Instant) -> Result<T, RecvTimeoutError> {
     receive(receiver, Some(deadline))
 }
@@ -238,8 +242,9 @@ fn signal_channel(scope: &Scope) -> (Receiver<()>, WakeOnRequest<'_>) {
     (signal, wake)
 }
 
+#[track_caller]
 fn receive<T>(receiver: &Receiver<T>, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
-    with_current(|scope| {
+    with_current_at(WaitKind::Channel, Location::caller(), |scope| {
         if let Some(exit) = scope.pending() {
             return Err(RecvTimeoutError::Interrupted(exit)); // not begun
         }
@@ -429,6 +434,7 @@ impl<T> std::error::Error for SendTimeoutError<T> {}
 /// assert!(matches!(unsent, SendError::Interrupted(1, _)));
 /// assert_eq!(rx.recv(), Ok(0));
 /// ```
+#[track_caller]
 pub fn send<T>(sender: &Sender<T>, message: T) -> Result<(), SendError<T>> {
     transmit(sender, message, None).map_err(|error| match error {
         // Without a deadline there is no timeout.
@@ -457,6 +463,7 @@ pub fn send<T>(sender: &Sender<T>, message: T) -> Result<(), SendError<T>> {
 /// let full = channel::send_timeout(&tx, 2, Duration::from_millis(5));
 /// assert!(matches!(full, Err(SendTimeoutError::Timeout(2))));
 /// ```
+#[track_caller]
 pub fn send_timeout<T>(
     sender: &Sender<T>,
     message: T,
@@ -465,12 +472,13 @@ pub fn send_timeout<T>(
     transmit(sender, message, Instant::now().checked_add(timeout))
 }
 
+#[track_caller]
 fn transmit<T>(
     sender: &Sender<T>,
     message: T,
     deadline: Option<Instant>,
 ) -> Result<(), SendTimeoutError<T>> {
-    with_current(|scope| {
+    with_current_at(WaitKind::Channel, Location::caller(), |scope| {
         if let Some(exit) = scope.pending() {
             return Err(SendTimeoutError::Interrupted(message, exit)); // not begun
         }

@@ -3,11 +3,12 @@
 //! request reaches a condvar wait is described on [`wait`].
 
 use std::fmt;
+use std::panic::Location;
 use std::time::Duration;
 
-use crate::current::with_current;
+use crate::current::with_current_at;
 use crate::exit::ThreadExit;
-use crate::scope::{Registration, Scope};
+use crate::scope::{Registration, Scope, WaitKind};
 use crate::sync::{Arc, Condvar as StdCondvar, MutexGuard, PoisonError, WaitTimeoutResult};
 
 /// Test hook: in unit tests, a wait can be made to request its own scope
@@ -122,8 +123,11 @@ impl Condvar {
     /// worker.interrupt(); // nobody will ever set `ready`
     /// assert!(worker.join().unwrap().is_err());
     /// ```
+    #[track_caller]
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> Result<MutexGuard<'a, T>, ThreadExit> {
-        with_current(|scope| wait_in(scope, self.on(), guard))
+        with_current_at(WaitKind::Condvar, Location::caller(), |scope| {
+            wait_in(scope, self.on(), guard)
+        })
     }
 
     /// Blocks while `condition` returns `true`, or until interrupted;
@@ -157,6 +161,7 @@ impl Condvar {
     /// }
     /// assert_eq!(waiter.join().unwrap(), Ok(3));
     /// ```
+    #[track_caller]
     pub fn wait_while<'a, T, F>(
         &self,
         guard: MutexGuard<'a, T>,
@@ -165,7 +170,9 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
-        with_current(|scope| wait_while_in(scope, self.on(), guard, condition))
+        with_current_at(WaitKind::Condvar, Location::caller(), |scope| {
+            wait_while_in(scope, self.on(), guard, condition)
+        })
     }
 
     /// Blocks until notified, `dur` has passed, or interrupted;
@@ -192,12 +199,15 @@ impl Condvar {
     /// assert!(result.timed_out());
     /// # Ok::<(), gracefully::ThreadExit>(())
     /// ```
+    #[track_caller]
     pub fn wait_timeout<'a, T>(
         &self,
         guard: MutexGuard<'a, T>,
         dur: Duration,
     ) -> Result<(MutexGuard<'a, T>, WaitTimeoutResult), ThreadExit> {
-        with_current(|scope| wait_timeout_in(scope, self.on(), guard, dur))
+        with_current_at(WaitKind::Condvar, Location::caller(), |scope| {
+            wait_timeout_in(scope, self.on(), guard, dur)
+        })
     }
 
     /// Blocks while `condition` returns `true`, for at most `dur`, or until
@@ -229,6 +239,7 @@ impl Condvar {
     /// # Ok::<(), gracefully::ThreadExit>(())
     /// ```
     #[cfg(not(loom))]
+    #[track_caller]
     pub fn wait_timeout_while<'a, T, F>(
         &self,
         guard: MutexGuard<'a, T>,
@@ -238,7 +249,7 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
-        with_current(|scope| {
+        with_current_at(WaitKind::Condvar, Location::caller(), |scope| {
             let on = self.on();
             let _wake = on.start(scope)?;
             let mut exit = None;
@@ -391,11 +402,14 @@ impl<'c> On<'c> {
 /// worker.interrupt(); // nobody will ever set `ready`
 /// assert!(worker.join().unwrap().is_err());
 /// ```
+#[track_caller]
 pub fn wait<'a, T>(
     condvar: &StdCondvar,
     guard: MutexGuard<'a, T>,
 ) -> Result<MutexGuard<'a, T>, ThreadExit> {
-    with_current(|scope| wait_in(scope, On::Borrowed(condvar), guard))
+    with_current_at(WaitKind::Condvar, Location::caller(), |scope| {
+        wait_in(scope, On::Borrowed(condvar), guard)
+    })
 }
 
 /// Blocks on `condvar` while `condition` returns `true`, or until
@@ -430,6 +444,7 @@ pub fn wait<'a, T>(
 /// queue.1.notify_all();
 /// assert_eq!(consumer.join().unwrap(), Ok(Some(7)));
 /// ```
+#[track_caller]
 pub fn wait_while<'a, T, F>(
     condvar: &StdCondvar,
     guard: MutexGuard<'a, T>,
@@ -438,7 +453,9 @@ pub fn wait_while<'a, T, F>(
 where
     F: FnMut(&mut T) -> bool,
 {
-    with_current(|scope| wait_while_in(scope, On::Borrowed(condvar), guard, condition))
+    with_current_at(WaitKind::Condvar, Location::caller(), |scope| {
+        wait_while_in(scope, On::Borrowed(condvar), guard, condition)
+    })
 }
 
 /// Blocks on `condvar` until notified, `dur` has passed, or interrupted;
@@ -466,12 +483,15 @@ where
 /// assert!(result.timed_out());
 /// # Ok::<(), gracefully::ThreadExit>(())
 /// ```
+#[track_caller]
 pub fn wait_timeout<'a, T>(
     condvar: &StdCondvar,
     guard: MutexGuard<'a, T>,
     dur: Duration,
 ) -> Result<(MutexGuard<'a, T>, WaitTimeoutResult), ThreadExit> {
-    with_current(|scope| wait_timeout_in(scope, On::Borrowed(condvar), guard, dur))
+    with_current_at(WaitKind::Condvar, Location::caller(), |scope| {
+        wait_timeout_in(scope, On::Borrowed(condvar), guard, dur)
+    })
 }
 
 fn wait_in<'a, T>(

@@ -34,6 +34,7 @@ use crate::sync::Arc;
 /// assert!(gracefully::check().is_err()); // delivered after
 /// # gracefully::clear();
 /// ```
+#[track_caller]
 pub fn critical_section() -> CriticalGuard {
     let scope = current_arc();
     scope.enter_critical();
@@ -98,6 +99,7 @@ pub struct TaskCriticalGuard {
 /// Opens a critical section on the current scope (a task's, when polled
 /// under `with_interrupt`) that may be held across `.await`. Not public API.
 #[doc(hidden)]
+#[track_caller]
 pub fn task_critical_section() -> TaskCriticalGuard {
     TaskCriticalGuard::open(current_arc())
 }
@@ -105,6 +107,7 @@ pub fn task_critical_section() -> TaskCriticalGuard {
 impl TaskCriticalGuard {
     /// Opens a section on `scope`, which is the current scope of the task
     /// that will hold the guard.
+    #[track_caller]
     pub(crate) fn open(scope: Arc<Scope>) -> Self {
         scope.enter_critical();
         TaskCriticalGuard { scope }

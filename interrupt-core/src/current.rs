@@ -14,11 +14,12 @@
 
 use std::cell::{Cell, OnceCell};
 use std::marker::PhantomData;
+use std::panic::Location;
 use std::ptr;
 
 use crate::exit::ThreadExit;
 use crate::handle::InterruptHandle;
-use crate::scope::Scope;
+use crate::scope::{Scope, WaitKind};
 use crate::sync::Arc;
 
 thread_local! {
@@ -53,6 +54,19 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Scope) -> R) -> R {
         // thread keeps alive, and `f` runs on this thread before returning.
         f(unsafe { &*scope })
     }
+}
+
+/// [`with_current`] for a wait of `kind` called at `at`: marked on the
+/// scope while `f` runs, for shutdown reports (scope invariant 11).
+pub(crate) fn with_current_at<R>(
+    kind: WaitKind,
+    at: &'static Location<'static>,
+    f: impl FnOnce(&Scope) -> R,
+) -> R {
+    with_current(|scope| {
+        let _mark = scope.mark_wait(kind, at);
+        f(scope)
+    })
 }
 
 #[cold]

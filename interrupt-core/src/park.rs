@@ -1,11 +1,12 @@
 //! [`park`] and [`park_timeout`]: `std::thread::park` that an interrupt wakes.
 
+use std::panic::Location;
 use std::thread;
 use std::time::Duration;
 
-use crate::current::with_current;
+use crate::current::with_current_at;
 use crate::exit::ThreadExit;
-use crate::scope::Scope;
+use crate::scope::{Scope, WaitKind};
 
 /// Blocks until the thread is unparked or its current scope is interrupted;
 /// [`std::thread::park`] plus interruption.
@@ -30,6 +31,7 @@ use crate::scope::Scope;
 /// let stopped: Result<(), gracefully::ThreadExit> = worker.join().unwrap();
 /// assert!(stopped.is_err());
 /// ```
+#[track_caller]
 pub fn park() -> Result<(), ThreadExit> {
     park_with(thread::park)
 }
@@ -55,12 +57,16 @@ pub fn park() -> Result<(), ThreadExit> {
 /// assert!(gracefully::park_timeout(Duration::from_secs(60)).is_err());
 /// # gracefully::clear();
 /// ```
+#[track_caller]
 pub fn park_timeout(dur: Duration) -> Result<(), ThreadExit> {
     park_with(|| thread::park_timeout(dur))
 }
 
+#[track_caller]
 fn park_with(park: impl FnOnce()) -> Result<(), ThreadExit> {
-    with_current(|scope| park_in(scope, park))
+    with_current_at(WaitKind::Park, Location::caller(), |scope| {
+        park_in(scope, park)
+    })
 }
 
 /// One interruptible `park` in `scope`: `park` is the blocking call.

@@ -9,10 +9,12 @@
 //! still ends it at once, and the child's exit is seen within 50 ms.
 
 use std::io;
+use std::panic::Location;
 use std::process::{Child, ExitStatus};
 use std::time::{Duration, Instant};
 
-use crate::current::with_current;
+use crate::current::{with_current, with_current_at};
+use crate::scope::WaitKind;
 
 /// The longest pause between two checks of the fallback.
 const LONGEST_PAUSE: Duration = Duration::from_millis(50);
@@ -49,6 +51,7 @@ const LONGEST_PAUSE: Duration = Duration::from_millis(50);
 /// let error = supervisor.join().unwrap().unwrap_err();
 /// assert!(gracefully::ThreadExit::from_io(&error).is_some());
 /// ```
+#[track_caller]
 pub fn wait(child: &mut Child) -> io::Result<ExitStatus> {
     match wait_until(child, None)? {
         Some(status) => Ok(status),
@@ -76,6 +79,7 @@ pub fn wait(child: &mut Child) -> io::Result<ExitStatus> {
 /// assert!(gracefully::process::wait_timeout(&mut child, Duration::from_secs(60))?.is_some());
 /// # Ok::<(), std::io::Error>(())
 /// ```
+#[track_caller]
 pub fn wait_timeout(child: &mut Child, timeout: Duration) -> io::Result<Option<ExitStatus>> {
     match Instant::now().checked_add(timeout) {
         Some(until) => wait_until(child, Some(until)),
@@ -85,15 +89,18 @@ pub fn wait_timeout(child: &mut Child, timeout: Duration) -> io::Result<Option<E
 
 /// Waits until `child` exits (`Some`), `until` passes (`None`) or a request
 /// is deliverable.
+#[track_caller]
 fn wait_until(child: &mut Child, until: Option<Instant>) -> io::Result<Option<ExitStatus>> {
-    if let Some(status) = child.try_wait()? {
-        return Ok(Some(status));
-    }
-    #[cfg(target_os = "linux")]
-    if let Some(waited) = pidfd_wait(child, until) {
-        return waited;
-    }
-    fallback_wait(child, until)
+    with_current_at(WaitKind::Process, Location::caller(), |_| {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status));
+        }
+        #[cfg(target_os = "linux")]
+        if let Some(waited) = pidfd_wait(child, until) {
+            return waited;
+        }
+        fallback_wait(child, until)
+    })
 }
 
 /// The wait on a pidfd; `None` if the kernel has no `pidfd_open`.

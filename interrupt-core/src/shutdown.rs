@@ -22,6 +22,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::panic::Location;
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
@@ -207,14 +208,7 @@ pub fn shutdown(grace: Duration) -> ShutdownReport {
         if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             let stragglers = running
                 .iter()
-                .map(|record| Straggler {
-                    name: record.name.clone(),
-                    in_critical: record
-                        .scope
-                        .upgrade()
-                        .is_some_and(|scope| scope.in_critical()),
-                    requested_for: asked.elapsed(),
-                })
+                .map(|record| Straggler::of(record, asked.elapsed()))
                 .collect();
             break (stragglers, waited.len());
         }
@@ -321,14 +315,23 @@ impl fmt::Display for ShutdownReport {
     }
 }
 
-/// A thread that did not stop within a shutdown's grace period.
+/// A thread that did not stop within a shutdown's grace period, and where
+/// it is: the interruptible wait it is blocked in ([`sleep`](crate::sleep),
+/// [`park`](crate::park), a condvar wait, a `channel`
+/// operation, a child-process wait) and where that was called, the
+/// critical section it is in and where it was opened (a `critical!`
+/// block, or the [`critical_section`](crate::critical_section) call), or
+/// that it is running and has reached no interruption point since the
+/// request. Interruptible I/O calls are not named yet: a thread blocked in
+/// one inside a critical section shows the section.
 ///
 /// # Examples
 ///
 /// ```
 /// let report = gracefully::shutdown(std::time::Duration::from_secs(1));
 /// for straggler in report.stragglers() {
-///     println!("{straggler}"); // e.g. `flusher (in a critical section, asked 1.0s ago)`
+///     // e.g. `flusher (in a critical section opened at src/main.rs:12:9, asked 1.0s ago)`
+///     println!("{straggler}");
 /// }
 /// ```
 #[derive(Clone, Debug)]
@@ -336,9 +339,74 @@ pub struct Straggler {
     name: Option<String>,
     in_critical: bool,
     requested_for: Duration,
+    /// The interruptible wait it is in, and where it was called.
+    wait: Option<(&'static str, &'static Location<'static>)>,
+    /// Where its outermost critical section was opened, when in one.
+    critical_at: Option<&'static Location<'static>>,
+    /// Is the request still pending on its scope?
+    pending: bool,
 }
 
 impl Straggler {
+    /// Where the thread of `record` is now (scope invariant 11).
+    fn of(record: &ThreadRecord, requested_for: Duration) -> Self {
+        let scope = record.scope.upgrade();
+        let in_critical = scope.as_ref().is_some_and(|scope| scope.in_critical());
+        Straggler {
+            name: record.name.clone(),
+            in_critical,
+            requested_for,
+            wait: scope
+                .as_ref()
+                .and_then(|scope| scope.wait_site())
+                .map(|(kind, at)| (kind.name(), at)),
+            critical_at: scope
+                .as_ref()
+                .filter(|_| in_critical)
+                .and_then(|scope| scope.critical_site()),
+            pending: scope.as_ref().is_some_and(|scope| scope.is_requested()),
+        }
+    }
+
+    /// The interruptible wait it is blocked in (`"sleep"`, `"park"`, `"a
+    /// condvar wait"`, `"a channel operation"`, `"a wait for a child
+    /// process"`), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let report = gracefully::shutdown(std::time::Duration::from_secs(1));
+    /// for straggler in report.stragglers() {
+    ///     if let (Some(wait), Some(at)) = (straggler.wait(), straggler.location()) {
+    ///         eprintln!("stuck in {wait} at {at}");
+    ///     }
+    /// }
+    /// ```
+    #[must_use]
+    pub fn wait(&self) -> Option<&'static str> {
+        self.wait.map(|(wait, _)| wait)
+    }
+
+    /// Where it is: the call of the wait it is blocked in, or else where
+    /// its critical section was opened (a `critical!` block, or a
+    /// [`critical_section`](crate::critical_section) call).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let report = gracefully::shutdown(std::time::Duration::from_secs(1));
+    /// let places: Vec<String> = report
+    ///     .stragglers()
+    ///     .iter()
+    ///     .filter_map(|s| s.location().map(|at| format!("{}:{}", at.file(), at.line())))
+    ///     .collect();
+    /// # assert!(places.is_empty());
+    /// ```
+    #[must_use]
+    pub fn location(&self) -> Option<&'static Location<'static>> {
+        self.wait.map(|(_, at)| at).or(self.critical_at)
+    }
+
     /// The thread's name, if it was given one with
     /// [`Builder::name`](crate::Builder::name).
     ///
@@ -386,11 +454,23 @@ impl Straggler {
 impl fmt::Display for Straggler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name.as_deref().unwrap_or("<unnamed thread>"))?;
-        let section = if self.in_critical {
-            "in a critical section, "
-        } else {
-            ""
-        };
-        write!(f, " ({section}asked {:.1?} ago)", self.requested_for)
+        f.write_str(" (")?;
+        if let Some((wait, at)) = self.wait {
+            write!(f, "in {wait} at {at}, ")?;
+        }
+        if self.in_critical {
+            f.write_str("in a critical section")?;
+            if let Some(at) = self.critical_at {
+                write!(f, " opened at {at}")?;
+            }
+            f.write_str(", ")?;
+        } else if self.wait.is_none() {
+            f.write_str(if self.pending {
+                "running, no interruption point reached since the request, "
+            } else {
+                "running, the request cleared, "
+            })?;
+        }
+        write!(f, "asked {:.1?} ago)", self.requested_for)
     }
 }

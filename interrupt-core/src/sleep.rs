@@ -1,10 +1,12 @@
 //! [`sleep`]: a sleep that an interrupt cuts short.
 
+use std::panic::Location;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::current::with_current;
+use crate::current::with_current_at;
 use crate::exit::ThreadExit;
+use crate::scope::WaitKind;
 
 /// Sleeps for `dur`, or until the current scope is interrupted.
 ///
@@ -37,8 +39,9 @@ use crate::exit::ThreadExit;
 /// worker.interrupt();
 /// assert!(worker.join().unwrap().is_err()); // long before the hour is up
 /// ```
+#[track_caller]
 pub fn sleep(dur: Duration) -> Result<(), ThreadExit> {
-    with_current(|scope| {
+    with_current_at(WaitKind::Sleep, Location::caller(), |scope| {
         // Inside a critical section nothing is deliverable, so the loop
         // sleeps to the deadline, unless the outermost section closes first
         // on another thread sharing the scope.

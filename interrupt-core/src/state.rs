@@ -143,11 +143,13 @@ impl StateWord {
             .map(|previous| ThreadExit::new(decode_cause(previous)))
     }
 
-    pub(crate) fn enter_critical(&self) {
+    /// Opens a critical section; whether it is the outermost one.
+    pub(crate) fn enter_critical(&self) -> bool {
         // Relaxed: see `in_critical`. The depth cannot realistically reach
         // 2^32 open sections (each is a live guard).
         let previous = self.0.fetch_add(DEPTH_ONE, Ordering::Relaxed);
         debug_assert_ne!(previous & DEPTH_MASK, DEPTH_MASK, "critical depth overflow");
+        previous & DEPTH_MASK == 0
     }
 
     /// Closes a critical section; whether it was the outermost one with a

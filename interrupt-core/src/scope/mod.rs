@@ -9,7 +9,8 @@
 //! # Invariants
 //!
 //! Numbered across the files, each kept next to its code: 1 (the state
-//! word) here; 2 to 6 and 8 to 10 in `wake_list.rs`; 7 in `children.rs`.
+//! word) here; 2 to 6 and 8 to 10 in `wake_list.rs`; 7 in `children.rs`;
+//! 11 (where the thread is, for reports) in `site.rs`.
 //!
 //! 1. One state word holds the request flag, the request's cause and the
 //!    critical-section depth (`state.rs`, with its own invariants): the
@@ -23,6 +24,8 @@
 //! with another. No user code runs under them.
 
 use std::fmt;
+use std::panic::Location;
+use std::sync::atomic::AtomicPtr;
 
 use crate::exit::{Cause, ThreadExit};
 use crate::fanout::Fanout;
@@ -32,8 +35,10 @@ use crate::sync::Arc;
 use crate::sync::{AtomicU32, AtomicUsize, Mutex, Ordering, global, lock};
 
 mod children;
+mod site;
 mod wake_list;
 
+pub(crate) use site::WaitKind;
 #[cfg(not(loom))]
 pub(crate) use wake_list::CONFIRM_WINDOW;
 use wake_list::Waiters;
@@ -59,6 +64,10 @@ pub(crate) struct Scope {
     id: u64,
     slot: usize,
     waiters: Mutex<Waiters>,
+    /// The wait the thread is in, tagged with its kind (invariant 11).
+    site: AtomicPtr<Location<'static>>,
+    /// Where the outermost critical section was opened (invariant 11).
+    critical_site: AtomicPtr<Location<'static>>,
 }
 
 static NEXT_ID: global::AtomicU64 = global::AtomicU64::new(1);
@@ -77,6 +86,8 @@ impl Scope {
                 next_id: 0,
                 entries: Vec::new(),
             }),
+            site: AtomicPtr::new(std::ptr::null_mut()),
+            critical_site: AtomicPtr::new(std::ptr::null_mut()),
         }
     }
 
@@ -172,8 +183,13 @@ impl Scope {
         cleared
     }
 
+    /// Opens a critical section; the outermost one records where it was
+    /// opened (invariant 11).
+    #[track_caller]
     pub(crate) fn enter_critical(&self) {
-        self.state.enter_critical();
+        if self.state.enter_critical() {
+            self.mark_critical(Location::caller());
+        }
     }
 
     /// Closes a critical section. Closing the outermost one with a request
