@@ -56,6 +56,53 @@ fn an_error_is_printed_even_when_a_thread_straggles() {
     assert!(stderr.contains("Error: \"disk full\""), "{stderr}");
 }
 
+#[test]
+fn the_report_says_where_each_straggler_is() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_main_exit"))
+        .arg("where")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The two workers print where their waits are; `main` prints "ready".
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (mut wait, mut section, mut ready) = (None, None, false);
+    while wait.is_none() || section.is_none() || !ready {
+        let mut line = String::new();
+        assert_ne!(stdout.read_line(&mut line).unwrap(), 0, "stdout ended");
+        let line = line.trim();
+        if let Some(n) = line.strip_prefix("wait at line ") {
+            wait = Some(n.to_owned());
+        } else if let Some(n) = line.strip_prefix("section at line ") {
+            section = Some(n.to_owned());
+        } else {
+            ready |= line == "ready";
+        }
+    }
+    kill(child.id(), "TERM");
+    wait_within(&mut child, "where");
+    let stderr = stderr_of(&mut child);
+    let (wait, section) = (wait.unwrap(), section.unwrap());
+    let file = "tests/src/bin/main_exit.rs";
+    assert!(
+        stderr.contains(&format!(
+            "  - waiting (in sleep at {file}:{wait}:29, in a critical section opened at {file}:"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "  - saving (in a critical section opened at {file}:{section}:13, asked "
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("  - busy (running, no interruption point reached since the request, asked "),
+        "{stderr}"
+    );
+}
+
 /// Starts one of this package's `#[gracefully::main]` programs.
 fn start(program: &str, args: &[&str]) -> Scenario {
     let path = std::path::Path::new(env!("CARGO_BIN_EXE_main_exit")).with_file_name(program);

@@ -133,7 +133,9 @@ fn a_straggler_past_the_grace_period_is_named_on_stderr() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("  - stubborn (asked "),
+        run.stderr.contains(
+            "  - stubborn (running, no interruption point reached since the request, asked "
+        ),
         "{}",
         run.stderr
     );

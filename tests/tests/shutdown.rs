@@ -209,7 +209,7 @@ fn shutdown_stops_the_cooperative_threads_and_names_the_stragglers() {
         "{text}"
     );
     assert!(
-        text.contains("\n  - stubborn (in a critical section, asked "),
+        text.contains("\n  - stubborn (in a critical section opened at tests/tests/shutdown.rs:"),
         "{text}"
     );
 

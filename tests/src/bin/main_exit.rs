@@ -2,14 +2,16 @@
 //! `tests/main_exit.rs`. It waits for a signal, then returns the error its
 //! first argument names: `exit`, `io` or `chain` (a `ThreadExit` boxed
 //! directly, inside an `io::Error`, or at the end of a `source` chain),
-//! `other` (an error that is not a stop), or `straggler` (the same, with a
-//! thread that ignores requests).
+//! `other` (an error that is not a stop), `straggler` (the same, with a
+//! thread that ignores requests), or `where` (stragglers in a wait inside
+//! a critical section, in a critical section, and running; it prints
+//! where each was opened).
 
 use std::error::Error;
 use std::fmt;
 use std::time::Duration;
 
-use gracefully::ThreadExit;
+use gracefully::{ThreadExit, critical};
 
 /// An error whose `source` is the `io::Error` it wraps.
 #[derive(Debug)]
@@ -38,6 +40,25 @@ fn wait_for_a_request() -> ThreadExit {
 #[gracefully::main(grace = "200ms")]
 fn main() -> Result<(), Box<dyn Error>> {
     let mode = std::env::args().nth(1).unwrap_or_default();
+    if mode == "where" {
+        gracefully::Builder::new()
+            .name("waiting".into())
+            .spawn(|| {
+                critical! {
+                    println!("wait at line {}", line!() + 1);
+                    let _ = gracefully::sleep(Duration::from_secs(5));
+                }
+            })?;
+        gracefully::Builder::new().name("saving".into()).spawn(|| {
+            println!("section at line {}", line!() + 1);
+            critical! {
+                std::thread::sleep(Duration::from_secs(5));
+            }
+        })?;
+        gracefully::Builder::new()
+            .name("busy".into())
+            .spawn(|| std::thread::sleep(Duration::from_secs(5)))?;
+    }
     if mode == "straggler" {
         let _stubborn = gracefully::spawn(|| std::thread::sleep(Duration::from_secs(5)));
     }
