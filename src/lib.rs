@@ -104,6 +104,8 @@
 //!   `Err` or a panic) interrupts the others, and the caller gets the
 //!   first failure and every thread's [`Outcome`] once all have finished;
 //!   a thread stopped by the request is told apart from one that failed.
+//!   [`TaskGroup`] does the same for futures, on any executor: the
+//!   group's own future polls its members.
 //! - **Shutdown.** [`shutdown`] requests every scope, waits for the threads
 //!   made by [`spawn`] within a grace period, and returns a
 //!   [`ShutdownReport`] naming the [`Straggler`]s.
@@ -246,7 +248,7 @@ pub use interrupt_core::{
 // Not in the runtime's loom build, which has no scoped threads.
 #[cfg(not(loom))]
 #[doc(inline)]
-pub use interrupt_core::{Group, GroupHandle, GroupResult, Outcome, group};
+pub use interrupt_core::{Group, GroupHandle, GroupResult, Outcome, TaskGroup, group};
 
 #[cfg(feature = "crossbeam")]
 #[doc(inline)]

@@ -146,11 +146,7 @@ where
             Slot::Running => unreachable!("a joined group member left no outcome"),
         })
         .collect();
-    GroupResult {
-        value,
-        outcomes,
-        failure,
-    }
+    GroupResult::new(value, outcomes, failure)
 }
 
 /// Requests the group when the caller's closure unwinds (invariant 4).
@@ -580,7 +576,7 @@ pub enum Outcome<T, E> {
 impl<T, E> Outcome<T, E> {
     /// The outcome of a member's closure, caught, on its scope
     /// (invariant 3).
-    fn of(result: std::thread::Result<Result<T, E>>, scope: &Scope) -> Self {
+    pub(crate) fn of(result: std::thread::Result<Result<T, E>>, scope: &Scope) -> Self {
         match result {
             Ok(Ok(value)) => Outcome::Ok(value),
             Ok(Err(error)) if scope.is_requested() => Outcome::Stopped(error),
@@ -667,6 +663,16 @@ pub struct GroupResult<R, T, E> {
 }
 
 impl<R, T, E> GroupResult<R, T, E> {
+    /// A result whose failure, if any, is `outcomes[failure]`.
+    pub(crate) fn new(value: R, outcomes: Vec<Outcome<T, E>>, failure: Option<usize>) -> Self {
+        debug_assert!(failure.is_none_or(|index| outcomes[index].is_failure()));
+        GroupResult {
+            value,
+            outcomes,
+            failure,
+        }
+    }
+
     /// Did no thread fail? (Threads that were asked to stop and did are
     /// not failures.)
     ///

@@ -71,6 +71,8 @@ pub mod signals;
 mod sleep;
 mod state;
 mod sync;
+#[cfg(not(loom))] // with `group`
+mod task_group;
 mod thread;
 #[cfg(target_os = "linux")]
 mod thread_signal;
@@ -110,4 +112,6 @@ pub use park::{park, park_timeout};
 pub use registry::live_scopes;
 pub use shutdown::{ShutdownReport, Straggler, shutdown};
 pub use sleep::sleep;
+#[cfg(not(loom))]
+pub use task_group::TaskGroup;
 pub use thread::{Builder, JoinError, JoinHandle, JoinInterrupted, catch_exit, spawn};
