@@ -928,13 +928,79 @@ fn thread_groups(c: &mut Criterion) {
     group.finish();
 }
 
+/// How many members the task-group rows run; the one at `GROUP_TASKS / 2`
+/// fails at once.
+const GROUP_TASKS: u32 = 10_000;
+
+/// The errgroup idiom on tokio: a `JoinSet` of tasks that each race a
+/// `CancellationToken`, cancelled on the first error, and drained.
+async fn join_set_until_first_error() -> Result<(), u32> {
+    let token = CancellationToken::new();
+    let mut set = tokio::task::JoinSet::new();
+    for n in 0..GROUP_TASKS {
+        let token = token.clone();
+        set.spawn(async move {
+            if n == GROUP_TASKS / 2 {
+                return Err(n);
+            }
+            token.cancelled().await;
+            Ok(())
+        });
+    }
+    let mut first = None;
+    while let Some(joined) = set.join_next().await {
+        if let Err(n) = joined.expect("no task panics") {
+            token.cancel();
+            first.get_or_insert(n);
+        }
+    }
+    first.map_or(Ok(()), Err)
+}
+
+/// The same members in a `TaskGroup`.
+async fn task_group_until_first_error() -> Result<(), u32> {
+    let mut tasks = gracefully::TaskGroup::<(), u32>::new();
+    for n in 0..GROUP_TASKS {
+        tasks.add(async move {
+            if n == GROUP_TASKS / 2 {
+                return Err(n);
+            }
+            gracefully::interrupted().await;
+            Err(u32::MAX) // a stop, which the group tells from the failure
+        });
+    }
+    tasks.await.into_result()
+}
+
+fn task_groups(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("task group: 10,000 futures, one fails");
+    group.sample_size(20);
+    group.bench_function("JoinSet + CancellationToken", |b| {
+        b.iter(|| {
+            let result = runtime.block_on(join_set_until_first_error());
+            assert_eq!(result, Err(GROUP_TASKS / 2));
+        });
+    });
+    group.bench_function("gracefully::TaskGroup", |b| {
+        b.iter(|| {
+            let result = runtime.block_on(task_group_until_first_error());
+            assert_eq!(result, Err(GROUP_TASKS / 2));
+        });
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
     targets = loops, awaits, limits, wake_ups, vectorised, fan_out, fan_out_condvar, task_fan_out,
-        thread_groups
+        thread_groups, task_groups
 }
 fn main() {
     if let Ok(threads) = std::env::var(SHUTDOWN_CHILD) {
