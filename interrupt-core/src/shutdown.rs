@@ -318,12 +318,15 @@ impl fmt::Display for ShutdownReport {
 /// A thread that did not stop within a shutdown's grace period, and where
 /// it is: the interruptible wait it is blocked in ([`sleep`](crate::sleep),
 /// [`park`](crate::park), a condvar wait, a `channel`
-/// operation, a child-process wait) and where that was called, the
+/// operation, an `io::Interruptible` call, a child-process wait) and where
+/// that was called (for a read made through `std::io::Read`'s provided
+/// methods, such as `read_exact`, the place in std that made it), the
 /// critical section it is in and where it was opened (a `critical!`
 /// block, or the [`critical_section`](crate::critical_section) call), or
 /// that it is running and has reached no interruption point since the
-/// request. Interruptible I/O calls are not named yet: a thread blocked in
-/// one inside a critical section shows the section.
+/// request. (A thread in an interruptible wait outside critical sections
+/// wakes at the request; one still there is usually inside a section, or
+/// in [`cleanup`](crate::cleanup).)
 ///
 /// # Examples
 ///
@@ -369,8 +372,8 @@ impl Straggler {
     }
 
     /// The interruptible wait it is blocked in (`"sleep"`, `"park"`, `"a
-    /// condvar wait"`, `"a channel operation"`, `"a wait for a child
-    /// process"`), if any.
+    /// condvar wait"`, `"a channel operation"`, `"an I/O call"`, `"a wait
+    /// for a child process"`), if any.
     ///
     /// # Examples
     ///

@@ -66,8 +66,8 @@ fn the_report_says_where_each_straggler_is() {
         .unwrap();
     // The two workers print where their waits are; `main` prints "ready".
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let (mut wait, mut section, mut ready) = (None, None, false);
-    while wait.is_none() || section.is_none() || !ready {
+    let (mut wait, mut section, mut read, mut ready) = (None, None, None, false);
+    while wait.is_none() || section.is_none() || read.is_none() || !ready {
         let mut line = String::new();
         assert_ne!(stdout.read_line(&mut line).unwrap(), 0, "stdout ended");
         let line = line.trim();
@@ -75,6 +75,8 @@ fn the_report_says_where_each_straggler_is() {
             wait = Some(n.to_owned());
         } else if let Some(n) = line.strip_prefix("section at line ") {
             section = Some(n.to_owned());
+        } else if let Some(n) = line.strip_prefix("read at line ") {
+            read = Some(n.to_owned());
         } else {
             ready |= line == "ready";
         }
@@ -82,7 +84,7 @@ fn the_report_says_where_each_straggler_is() {
     kill(child.id(), "TERM");
     wait_within(&mut child, "where");
     let stderr = stderr_of(&mut child);
-    let (wait, section) = (wait.unwrap(), section.unwrap());
+    let (wait, section, read) = (wait.unwrap(), section.unwrap(), read.unwrap());
     let file = "tests/src/bin/main_exit.rs";
     assert!(
         stderr.contains(&format!(
@@ -93,6 +95,12 @@ fn the_report_says_where_each_straggler_is() {
     assert!(
         stderr.contains(&format!(
             "  - saving (in a critical section opened at {file}:{section}:13, asked "
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "  - reading (in an I/O call at {file}:{read}:29, in a critical section"
         )),
         "{stderr}"
     );

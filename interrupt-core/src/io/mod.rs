@@ -31,6 +31,7 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::{self as unix_net, UnixListener, UnixStream};
+use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -41,8 +42,8 @@ use rustix::net::{RecvFlags, SendFlags};
 #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 pub use crate::thread_signal::signal_on_interrupt;
 
-use crate::current::with_current;
-use crate::scope::Scope;
+use crate::current::{with_current, with_current_at};
+use crate::scope::{Scope, WaitKind};
 use wakeup::{Waited, ready_now, wait_for};
 
 mod wake_fd;
@@ -305,6 +306,7 @@ impl<S: AsFd> Interruptible<S> {
     /// Makes `attempt`, a socket call, unless the descriptor is known not
     /// to be a socket; `None` if it is not one (learnt from `ENOTSOCK` on
     /// the first call, so that a socket costs no extra system call).
+    #[track_caller]
     fn on_socket<T>(
         &mut self,
         direction: Direction,
@@ -344,6 +346,7 @@ impl<S: AsFd> Interruptible<S> {
 /// Makes `attempt` on `inner` until it does not fail with `WouldBlock`,
 /// waiting for the descriptor between tries (invariants 1, 3 and 4). The
 /// time limit is `own`, or else a socket's own option.
+#[track_caller]
 fn call<I: AsFd, T>(
     inner: &mut I,
     socket: bool,
@@ -352,6 +355,7 @@ fn call<I: AsFd, T>(
     how: Attempt,
     mut attempt: impl FnMut(&mut I) -> io::Result<T>,
 ) -> io::Result<T> {
+    let at = Location::caller();
     let start = Instant::now();
     // Read once the call would block (invariant 3).
     let mut until: Option<Option<Instant>> = None;
@@ -379,7 +383,7 @@ fn call<I: AsFd, T>(
             start.checked_add(timeout)
         });
         let fd = inner.as_fd();
-        let waited = with_current(|scope| {
+        let waited = with_current_at(WaitKind::Io, at, |scope| {
             wait_for(scope, fd, direction.events(), until, !scope.in_critical())
         })?;
         if waited == Waited::TimedOut {
@@ -432,6 +436,7 @@ fn send_flags() -> SendFlags {
 }
 
 impl<S: AsFd + Read> Read for Interruptible<S> {
+    #[track_caller]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let own = self.read_timeout;
         let received = self.on_socket(Direction::In, own, |socket| {
@@ -449,6 +454,7 @@ impl<S: AsFd + Read> Read for Interruptible<S> {
 }
 
 impl<S: AsFd + Write> Write for Interruptible<S> {
+    #[track_caller]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let own = self.write_timeout;
         let sent = self.on_socket(Direction::Out, own, |socket| {
@@ -581,6 +587,7 @@ impl<L: Listener> Interruptible<L> {
     /// let (_socket, _peer) = Interruptible::new(&listener).accept()?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn accept(&self) -> io::Result<(L::Stream, L::Addr)> {
         let how = self.attempt();
         let fd = call(
@@ -633,6 +640,7 @@ impl<U: Borrow<UdpSocket> + AsFd> Interruptible<U> {
     /// assert_eq!(&buffer[..read], b"ping");
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.datagram_in(|fd| {
             let (read, _) = rustix::net::recv(fd, &mut *buf, RecvFlags::DONTWAIT)?;
@@ -660,6 +668,7 @@ impl<U: Borrow<UdpSocket> + AsFd> Interruptible<U> {
     /// assert_eq!((&buffer[..read], from), (&b"ping"[..], a.local_addr()?));
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.datagram_in(|fd| recv_from(fd, &mut *buf, RecvFlags::DONTWAIT))
     }
@@ -685,6 +694,7 @@ impl<U: Borrow<UdpSocket> + AsFd> Interruptible<U> {
     /// assert_eq!(b.recv_from(&mut buffer)?.0, 4); // still there
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.datagram_in(|fd| recv_from(fd, &mut *buf, RecvFlags::DONTWAIT | RecvFlags::PEEK))
     }
@@ -708,6 +718,7 @@ impl<U: Borrow<UdpSocket> + AsFd> Interruptible<U> {
     /// assert_eq!(Interruptible::new(&a).send(b"ping")?, 4);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.datagram_out(|fd| Ok(rustix::net::send(fd, buf, send_flags())?))
     }
@@ -730,6 +741,7 @@ impl<U: Borrow<UdpSocket> + AsFd> Interruptible<U> {
     /// assert_eq!(Interruptible::new(a).send_to(b"ping", b.local_addr()?)?, 4);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn send_to(&self, buf: &[u8], addr: impl ToSocketAddrs) -> io::Result<usize> {
         let addr = addr.to_socket_addrs()?.next().ok_or_else(|| {
             io::Error::new(io::ErrorKind::InvalidInput, "no addresses to send data to")
@@ -737,6 +749,7 @@ impl<U: Borrow<UdpSocket> + AsFd> Interruptible<U> {
         self.datagram_out(|fd| Ok(rustix::net::sendto(fd, buf, send_flags(), &addr)?))
     }
 
+    #[track_caller]
     fn datagram_in<T>(
         &self,
         attempt: impl FnMut(BorrowedFd<'_>) -> io::Result<T>,
@@ -744,6 +757,7 @@ impl<U: Borrow<UdpSocket> + AsFd> Interruptible<U> {
         self.datagram(Direction::In, self.read_timeout, attempt)
     }
 
+    #[track_caller]
     fn datagram_out<T>(
         &self,
         attempt: impl FnMut(BorrowedFd<'_>) -> io::Result<T>,
@@ -751,6 +765,7 @@ impl<U: Borrow<UdpSocket> + AsFd> Interruptible<U> {
         self.datagram(Direction::Out, self.write_timeout, attempt)
     }
 
+    #[track_caller]
     fn datagram<T>(
         &self,
         direction: Direction,

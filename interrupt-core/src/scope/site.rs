@@ -30,6 +30,7 @@ pub(crate) enum WaitKind {
     Condvar = 3,
     Channel = 4,
     Process = 5,
+    Io = 6,
 }
 
 const TAG: usize = 0b111;
@@ -42,6 +43,7 @@ impl WaitKind {
             3 => WaitKind::Condvar,
             4 => WaitKind::Channel,
             5 => WaitKind::Process,
+            6 => WaitKind::Io,
             _ => return None,
         })
     }
@@ -54,6 +56,7 @@ impl WaitKind {
             WaitKind::Condvar => "a condvar wait",
             WaitKind::Channel => "a channel operation",
             WaitKind::Process => "a wait for a child process",
+            WaitKind::Io => "an I/O call",
         }
     }
 }

@@ -3,9 +3,9 @@
 //! first argument names: `exit`, `io` or `chain` (a `ThreadExit` boxed
 //! directly, inside an `io::Error`, or at the end of a `source` chain),
 //! `other` (an error that is not a stop), `straggler` (the same, with a
-//! thread that ignores requests), or `where` (stragglers in a wait inside
-//! a critical section, in a critical section, and running; it prints
-//! where each was opened).
+//! thread that ignores requests), or `where` (stragglers in a sleep and a
+//! read inside critical sections, in a critical section, and running; it
+//! prints where each was opened).
 
 use std::error::Error;
 use std::fmt;
@@ -55,6 +55,17 @@ fn main() -> Result<(), Box<dyn Error>> {
                 std::thread::sleep(Duration::from_secs(5));
             }
         })?;
+        let (stream, peer) = std::os::unix::net::UnixStream::pair()?;
+        gracefully::Builder::new()
+            .name("reading".into())
+            .spawn(move || {
+                let _peer = peer; // open, silent
+                let mut stream = gracefully::io::Interruptible::new(stream);
+                critical! {
+                    println!("read at line {}", line!() + 1);
+                    let _ = std::io::Read::read(&mut stream, &mut [0; 8]);
+                }
+            })?;
         gracefully::Builder::new()
             .name("busy".into())
             .spawn(|| std::thread::sleep(Duration::from_secs(5)))?;
