@@ -139,7 +139,9 @@ fn fallback_wait(child: &mut Child, until: Option<Instant>) -> io::Result<Option
         if left == Some(Duration::ZERO) {
             return Ok(None);
         }
-        crate::sleep(left.map_or(pause, |left| left.min(pause)))?;
+        // Unmarked: the report names the process wait.
+        let this_pause = left.map_or(pause, |left| left.min(pause));
+        with_current(|scope| crate::sleep::sleep_in(scope, this_pause))?;
         if let Some(status) = child.try_wait()? {
             return Ok(Some(status));
         }

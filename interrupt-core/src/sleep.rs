@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::current::with_current_at;
 use crate::exit::ThreadExit;
-use crate::scope::WaitKind;
+use crate::scope::{Scope, WaitKind};
 
 /// Sleeps for `dur`, or until the current scope is interrupted.
 ///
@@ -42,35 +42,41 @@ use crate::scope::WaitKind;
 #[track_caller]
 pub fn sleep(dur: Duration) -> Result<(), ThreadExit> {
     with_current_at(WaitKind::Sleep, Location::caller(), |scope| {
-        // Inside a critical section nothing is deliverable, so the loop
-        // sleeps to the deadline, unless the outermost section closes first
-        // on another thread sharing the scope.
-        let _wake = scope.start_wait(None)?;
-        // `None`: too far ahead to represent; sleep until interrupted.
-        let deadline = Instant::now().checked_add(dur);
-        // Whether a park returned before the deadline: that may have used up
-        // an unpark meant for someone else's `park`, so it is given back.
-        let mut woke_early = false;
-        let result = loop {
-            let left = match deadline {
-                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => Some(left),
-                    _ => break Ok(()),
-                },
-                None => None,
-            };
-            if let Some(exit) = scope.pending() {
-                break Err(exit);
-            }
-            match left {
-                Some(left) => thread::park_timeout(left),
-                None => thread::park(),
-            }
-            woke_early |= deadline.is_none_or(|deadline| Instant::now() < deadline);
-        };
-        if woke_early {
-            thread::current().unpark();
-        }
-        result
+        sleep_in(scope, dur)
     })
+}
+
+/// [`sleep`] in `scope`, not marked for reports: for waits that sleep
+/// between their own checks (scope invariant 11).
+pub(crate) fn sleep_in(scope: &Scope, dur: Duration) -> Result<(), ThreadExit> {
+    // Inside a critical section nothing is deliverable, so the loop
+    // sleeps to the deadline, unless the outermost section closes first
+    // on another thread sharing the scope.
+    let _wake = scope.start_wait(None)?;
+    // `None`: too far ahead to represent; sleep until interrupted.
+    let deadline = Instant::now().checked_add(dur);
+    // Whether a park returned before the deadline: that may have used up
+    // an unpark meant for someone else's `park`, so it is given back.
+    let mut woke_early = false;
+    let result = loop {
+        let left = match deadline {
+            Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => Some(left),
+                _ => break Ok(()),
+            },
+            None => None,
+        };
+        if let Some(exit) = scope.pending() {
+            break Err(exit);
+        }
+        match left {
+            Some(left) => thread::park_timeout(left),
+            None => thread::park(),
+        }
+        woke_early |= deadline.is_none_or(|deadline| Instant::now() < deadline);
+    };
+    if woke_early {
+        thread::current().unpark();
+    }
+    result
 }

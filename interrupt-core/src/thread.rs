@@ -349,6 +349,7 @@ impl<T> JoinHandle<T> {
     /// slow.interrupt();
     /// assert!(slow.join().unwrap().is_err());
     /// ```
+    #[track_caller] // a straggler here is reported at the caller's line
     pub fn join_interruptible(self) -> Result<Result<T, JoinError>, JoinInterrupted<T>> {
         let record = Arc::clone(&self.record);
         let (done, changed) = record.done();

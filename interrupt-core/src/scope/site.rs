@@ -9,8 +9,11 @@
 //! 11. `site` holds the location of the wait the scope's thread is in,
 //!     tagged in its low bits with the wait's [`WaitKind`] (a `Location`
 //!     is aligned to 8), or null outside waits: one store on entering a
-//!     wait, and one on leaving it that puts back the mark of a wait it is
-//!     nested in (a process wait that sleeps). `critical_site` holds the location of the
+//!     wait and one on leaving it. Waits do not nest: one made inside
+//!     another (a process wait's pauses) is not marked. On a scope that
+//!     threads share (`enter`), the latest wait's mark wins and the first
+//!     to leave clears it: a report may then miss a wait, never name one
+//!     that has ended on the thread that made it. `critical_site` holds the location of the
 //!     outermost critical section opened last, stored as it opens. Both are
 //!     read only for reports, relaxed: a report made while a wait begins
 //!     or ends may see the one before.
@@ -61,16 +64,12 @@ impl WaitKind {
     }
 }
 
-/// Marks the scope's thread as in a wait until dropped, then puts back the
-/// mark it replaced (invariant 11).
-pub(crate) struct WaitMark<'a> {
-    scope: &'a Scope,
-    previous: *mut Location<'static>,
-}
+/// Marks the scope's thread as in a wait until dropped (invariant 11).
+pub(crate) struct WaitMark<'a>(&'a Scope);
 
 impl Drop for WaitMark<'_> {
     fn drop(&mut self) {
-        self.scope.site.store(self.previous, Ordering::Relaxed);
+        self.0.site.store(ptr::null_mut(), Ordering::Relaxed);
     }
 }
 
@@ -81,12 +80,8 @@ impl Scope {
         let tagged = ptr::from_ref(at)
             .cast_mut()
             .map_addr(|addr| addr | kind as usize);
-        let previous = self.site.load(Ordering::Relaxed);
         self.site.store(tagged, Ordering::Relaxed);
-        WaitMark {
-            scope: self,
-            previous,
-        }
+        WaitMark(self)
     }
 
     /// Records where the outermost critical section was opened
@@ -125,10 +120,6 @@ mod tests {
         assert_eq!(scope.wait_site(), None);
         let here = Location::caller();
         let mark = scope.mark_wait(WaitKind::Channel, here);
-        assert_eq!(scope.wait_site(), Some((WaitKind::Channel, here)));
-        let nested = scope.mark_wait(WaitKind::Sleep, here);
-        assert_eq!(scope.wait_site(), Some((WaitKind::Sleep, here)));
-        drop(nested);
         assert_eq!(scope.wait_site(), Some((WaitKind::Channel, here)));
         drop(mark);
         assert_eq!(scope.wait_site(), None);
