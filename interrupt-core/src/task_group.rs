@@ -6,11 +6,14 @@
 //!    (`with_interrupt`), itself a child of the scope current when the
 //!    group was made: a request to either reaches the member's
 //!    interruption points and wakes it.
-//! 2. Every member is polled with the group's own waker, so a member's
-//!    wake-up (a request among them) polls the group, which polls every
-//!    member not yet finished. A member's outcome is taken as it finishes
-//!    (its future dropped then), classified as in `group.rs` (invariant
-//!    3): an `Err` with a request pending on its scope is a stop.
+//! 2. Each member is polled with a waker of its own, which queues the
+//!    member (once until it is next polled: `queued`) and then wakes the
+//!    group's registered waker; a poll of the group registers that waker
+//!    before it takes the queue, so no wake-up falls between the two. A
+//!    poll polls only the queued members (a new member starts queued). A
+//!    member's outcome is taken as it finishes (its future dropped then),
+//!    classified as in `group.rs` (invariant 3): an `Err` with a request
+//!    pending on its scope is a stop.
 //! 3. The first failure interrupts the group's scope at once, within the
 //!    poll that saw it; the group resolves once every member has finished.
 
@@ -18,11 +21,14 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
 
 use crate::future::{FutureExt, WithInterrupt};
 use crate::group::{GroupResult, Outcome};
 use crate::handle::InterruptHandle;
+use crate::sync::AtomicWaker;
 
 type Member<'a, T, E> =
     Pin<Box<WithInterrupt<Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'a>>>>>;
@@ -42,9 +48,8 @@ type Member<'a, T, E> =
 /// an interruption point is waited for.
 ///
 /// Members must be `Send`, so that the group can be spawned on a
-/// multi-threaded runtime. A wake-up of any member polls every member
-/// still running: cheap for a group whose members mostly wait, costly for
-/// thousands of members that each wake often.
+/// multi-threaded runtime. Each member has a waker of its own: a poll of
+/// the group polls only the members woken since the last one.
 ///
 /// # Examples
 ///
@@ -70,10 +75,56 @@ type Member<'a, T, E> =
 #[must_use = "a group does nothing unless awaited"]
 pub struct TaskGroup<'a, T, E> {
     handle: InterruptHandle,
-    /// The members still running, with their index and scope.
-    running: Vec<(usize, InterruptHandle, Member<'a, T, E>)>,
+    /// Each member's scope, future (until it finishes) and waker.
+    members: Vec<Running<'a, T, E>>,
+    /// How many members have not finished.
+    running: usize,
+    queue: Arc<Queue>,
     outcomes: Vec<Option<Outcome<T, E>>>,
     failure: Option<usize>,
+}
+
+struct Running<'a, T, E> {
+    scope: InterruptHandle,
+    future: Option<Member<'a, T, E>>,
+    waker: Arc<MemberWaker>,
+}
+
+/// The members woken since the group's last poll (invariant 2).
+#[derive(Default)]
+struct Queue {
+    woken: Mutex<Vec<usize>>,
+    group: AtomicWaker,
+}
+
+struct MemberWaker {
+    index: usize,
+    queued: AtomicBool,
+    queue: Arc<Queue>,
+}
+
+impl MemberWaker {
+    fn queue(&self) {
+        // Relaxed: the queue's lock orders the push with the group's take.
+        if !self.queued.swap(true, Ordering::Relaxed) {
+            self.queue
+                .woken
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(self.index);
+            self.queue.group.wake();
+        }
+    }
+}
+
+impl Wake for MemberWaker {
+    fn wake(self: Arc<Self>) {
+        self.queue();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.queue();
+    }
 }
 
 impl<'a, T, E> TaskGroup<'a, T, E> {
@@ -88,7 +139,9 @@ impl<'a, T, E> TaskGroup<'a, T, E> {
     pub fn new() -> Self {
         Self {
             handle: crate::current::current().child(),
-            running: Vec::new(),
+            members: Vec::new(),
+            running: 0,
+            queue: Arc::default(),
             outcomes: Vec::new(),
             failure: None,
         }
@@ -106,15 +159,22 @@ impl<'a, T, E> TaskGroup<'a, T, E> {
     /// assert_eq!(result.outcomes().len(), 2);
     /// ```
     pub fn add(&mut self, future: impl Future<Output = Result<T, E>> + Send + 'a) {
-        let member = self.handle.child();
+        let scope = self.handle.child();
         let future: Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'a>> = Box::pin(future);
-        let index = self.outcomes.len();
-        self.outcomes.push(None);
-        self.running.push((
+        let index = self.members.len();
+        let waker = Arc::new(MemberWaker {
             index,
-            member.clone(),
-            Box::pin(future.with_interrupt(member)),
-        ));
+            queued: AtomicBool::new(false),
+            queue: Arc::clone(&self.queue),
+        });
+        waker.queue(); // polled on the group's next poll
+        self.members.push(Running {
+            future: Some(Box::pin(future.with_interrupt(scope.clone()))),
+            scope,
+            waker,
+        });
+        self.outcomes.push(None);
+        self.running += 1;
     }
 
     /// The handle to the group's scope: interrupting it stops every member,
@@ -151,31 +211,44 @@ impl<T, E> Future for TaskGroup<'_, T, E> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let mut index = 0;
-        while index < this.running.len() {
-            let (member, scope, future) = &mut this.running[index];
-            // Invariant 2: a panic ends the member, as a thread's would.
-            let polled = panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
+        // Invariant 2: registered before the queue is taken.
+        this.queue.group.register(cx.waker());
+        let woken = std::mem::take(
+            &mut *this
+                .queue
+                .woken
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for index in woken {
+            let member = &mut this.members[index];
+            // Relaxed: a wake-up from now on queues the member again.
+            member.waker.queued.store(false, Ordering::Relaxed);
+            let Some(future) = member.future.as_mut() else {
+                continue; // finished
+            };
+            let waker = Waker::from(Arc::clone(&member.waker));
+            let mut member_cx = Context::from_waker(&waker);
+            // A panic ends the member, as a thread's would.
+            let polled =
+                panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut member_cx)));
             let result = match polled {
-                Ok(Poll::Pending) => {
-                    index += 1;
-                    continue;
-                }
+                Ok(Poll::Pending) => continue,
                 Ok(Poll::Ready(result)) => Ok(result),
                 Err(payload) => Err(payload),
             };
-            let outcome = Outcome::of(result, scope.scope());
-            let member = *member;
+            member.future = None;
+            this.running -= 1;
+            let outcome = Outcome::of(result, member.scope.scope());
             if outcome.is_failure() && this.failure.is_none() {
-                this.failure = Some(member);
+                this.failure = Some(index);
                 // Invariant 3: members polled later in this loop already
-                // see the request.
+                // see the request; the others are woken by it.
                 this.handle.interrupt();
             }
-            this.outcomes[member] = Some(outcome);
-            drop(this.running.swap_remove(index));
+            this.outcomes[index] = Some(outcome);
         }
-        if !this.running.is_empty() {
+        if this.running > 0 {
             return Poll::Pending;
         }
         let outcomes = std::mem::take(&mut this.outcomes)
@@ -190,8 +263,8 @@ impl<T, E> fmt::Debug for TaskGroup<'_, T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskGroup")
             .field("handle", &self.handle)
-            .field("members", &self.outcomes.len())
-            .field("running", &self.running.len())
+            .field("members", &self.members.len())
+            .field("running", &self.running)
             .finish_non_exhaustive()
     }
 }

@@ -159,3 +159,55 @@ fn one_failure_among_thousands_stops_them_all() {
     assert_eq!(stopped, 4_999);
     assert_eq!(result.into_result(), Err("member 2500".to_owned()));
 }
+
+/// A future that wakes itself and returns `Pending` `n` times, then `Ok`.
+struct Yields(u32);
+
+impl Future for Yields {
+    type Output = Result<u32, String>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        if self.0 == 0 {
+            return std::task::Poll::Ready(Ok(0));
+        }
+        self.0 -= 1;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+#[test]
+fn a_member_is_polled_only_when_it_was_woken() {
+    let polls = AtomicUsize::new(0);
+    let mut tasks = TaskGroup::new();
+    // Woken only by the group's stop: polled when the group starts and
+    // once after the stop.
+    tasks.add(std::future::poll_fn(|_| {
+        polls.fetch_add(1, Ordering::Relaxed);
+        if gracefully::interruption_requested() {
+            std::task::Poll::Ready(Err("stopped".to_owned()))
+        } else {
+            std::task::Poll::Pending
+        }
+    }));
+    // Wakes itself 1,000 times.
+    tasks.add(Yields(1_000));
+    let stop = tasks.handle().clone();
+    let mut tasks = std::pin::pin!(tasks);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    for _ in 0..2_000 {
+        assert!(tasks.as_mut().poll(&mut cx).is_pending());
+    }
+    assert_eq!(polls.load(Ordering::Relaxed), 1);
+    stop.interrupt();
+    let std::task::Poll::Ready(result) = tasks.as_mut().poll(&mut cx) else {
+        panic!("the stopped group did not finish");
+    };
+    assert_eq!(polls.load(Ordering::Relaxed), 2);
+    assert!(result.is_ok());
+    assert!(result.outcomes()[0].is_stopped());
+    assert!(matches!(result.outcomes()[1], Outcome::Ok(0)));
+}
