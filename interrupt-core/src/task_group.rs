@@ -87,7 +87,9 @@ pub struct TaskGroup<'a, T, E> {
 struct Running<'a, T, E> {
     scope: InterruptHandle,
     future: Option<Member<'a, T, E>>,
-    waker: Arc<MemberWaker>,
+    queued: Arc<MemberWaker>,
+    /// `queued` as a waker, made once.
+    waker: Waker,
 }
 
 /// The members woken since the group's last poll (invariant 2).
@@ -171,7 +173,8 @@ impl<'a, T, E> TaskGroup<'a, T, E> {
         self.members.push(Running {
             future: Some(Box::pin(future.with_interrupt(scope.clone()))),
             scope,
-            waker,
+            waker: Waker::from(Arc::clone(&waker)),
+            queued: waker,
         });
         self.outcomes.push(None);
         self.running += 1;
@@ -223,12 +226,11 @@ impl<T, E> Future for TaskGroup<'_, T, E> {
         for index in woken {
             let member = &mut this.members[index];
             // Relaxed: a wake-up from now on queues the member again.
-            member.waker.queued.store(false, Ordering::Relaxed);
+            member.queued.queued.store(false, Ordering::Relaxed);
             let Some(future) = member.future.as_mut() else {
                 continue; // finished
             };
-            let waker = Waker::from(Arc::clone(&member.waker));
-            let mut member_cx = Context::from_waker(&waker);
+            let mut member_cx = Context::from_waker(&member.waker);
             // A panic ends the member, as a thread's would.
             let polled =
                 panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut member_cx)));
