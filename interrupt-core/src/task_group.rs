@@ -7,8 +7,10 @@
 //!    group was made: a request to either reaches the member's
 //!    interruption points and wakes it.
 //! 2. Each member is polled with a waker of its own, which queues the
-//!    member (once until it is next polled: `queued`) and then wakes the
-//!    group's registered waker; a poll of the group registers that waker
+//!    member (once until it is next polled: `queued`, swapped with `AcqRel`
+//!    on both sides, so that a wake-up absorbed by a member already queued
+//!    is seen by the poll that takes it off) and then wakes the group's
+//!    registered waker; a poll of the group registers that waker
 //!    before it takes the queue, so no wake-up falls between the two. A
 //!    poll polls only the queued members (a new member starts queued). A
 //!    member's outcome is taken as it finishes (its future dropped then),
@@ -107,8 +109,11 @@ struct MemberWaker {
 
 impl MemberWaker {
     fn queue(&self) {
-        // Relaxed: the queue's lock orders the push with the group's take.
-        if !self.queued.swap(true, Ordering::Relaxed) {
+        // AcqRel: a wake-up that finds the member queued leaves it to the
+        // poll that takes it off, whose swap reads this one's write; the
+        // release makes what the member's future changed before waking
+        // visible to that poll.
+        if !self.queued.swap(true, Ordering::AcqRel) {
             self.queue
                 .woken
                 .lock()
@@ -225,8 +230,9 @@ impl<T, E> Future for TaskGroup<'_, T, E> {
         );
         for index in woken {
             let member = &mut this.members[index];
-            // Relaxed: a wake-up from now on queues the member again.
-            member.queued.queued.store(false, Ordering::Relaxed);
+            // AcqRel: pairs with the swap in `MemberWaker::queue`; a
+            // wake-up from now on queues the member again.
+            member.queued.queued.swap(false, Ordering::AcqRel);
             let Some(future) = member.future.as_mut() else {
                 continue; // finished
             };
