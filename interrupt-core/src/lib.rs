@@ -73,6 +73,8 @@ mod state;
 mod sync;
 #[cfg(not(loom))] // with `group`
 mod task_group;
+#[cfg(any(not(loom), test))] // loom: for its model
+mod task_queue;
 mod thread;
 #[cfg(target_os = "linux")]
 mod thread_signal;

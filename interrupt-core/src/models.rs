@@ -455,3 +455,39 @@ impl Wake for WakeFlag {
         self.0.store(true, SeqCst);
     }
 }
+
+/// A task group's member woken while the group polls it (`task_group.rs`,
+/// invariant 2): the poll that takes the member off the queue sees what
+/// the wake-up announced, or the wake-up queues the member again. With
+/// relaxed swaps of `queued`, loom finds the poll that sees neither.
+#[test]
+fn member_wake_vs_group_poll() {
+    use crate::task_queue::{MemberWaker, Queue};
+    let executions = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = Arc::clone(&executions);
+    loom::model(move || {
+        counted.fetch_add(1, SeqCst);
+        let queue = Arc::new(Queue::default());
+        let member = MemberWaker::new(0, Arc::clone(&queue));
+        member.queue(); // a new member starts queued
+        // The event the member's future waits for, set before its waker
+        // is called (relaxed: only the waker's orderings may carry it).
+        let event = Arc::new(AtomicBool::new(false));
+        let waking = {
+            let (member, event) = (Arc::clone(&member), Arc::clone(&event));
+            thread::spawn(move || {
+                event.store(true, std::sync::atomic::Ordering::Relaxed);
+                member.queue();
+            })
+        };
+        let waker = Waker::noop();
+        assert_eq!(queue.take(waker), [0]);
+        member.take_off();
+        let seen = event.load(std::sync::atomic::Ordering::Relaxed);
+        waking.join().expect("the waking thread panicked");
+        if !seen {
+            assert_eq!(queue.take(waker), [0], "the wake-up was lost");
+        }
+    });
+    assert!(executions.load(SeqCst) > 1);
+}

@@ -23,14 +23,13 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use crate::future::{FutureExt, WithInterrupt};
 use crate::group::{GroupResult, Outcome};
 use crate::handle::InterruptHandle;
-use crate::sync::AtomicWaker;
+use crate::task_queue::{MemberWaker, Queue};
 
 type Member<'a, T, E> =
     Pin<Box<WithInterrupt<Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'a>>>>>;
@@ -94,46 +93,6 @@ struct Running<'a, T, E> {
     waker: Waker,
 }
 
-/// The members woken since the group's last poll (invariant 2).
-#[derive(Default)]
-struct Queue {
-    woken: Mutex<Vec<usize>>,
-    group: AtomicWaker,
-}
-
-struct MemberWaker {
-    index: usize,
-    queued: AtomicBool,
-    queue: Arc<Queue>,
-}
-
-impl MemberWaker {
-    fn queue(&self) {
-        // AcqRel: a wake-up that finds the member queued leaves it to the
-        // poll that takes it off, whose swap reads this one's write; the
-        // release makes what the member's future changed before waking
-        // visible to that poll.
-        if !self.queued.swap(true, Ordering::AcqRel) {
-            self.queue
-                .woken
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(self.index);
-            self.queue.group.wake();
-        }
-    }
-}
-
-impl Wake for MemberWaker {
-    fn wake(self: Arc<Self>) {
-        self.queue();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.queue();
-    }
-}
-
 impl<'a, T, E> TaskGroup<'a, T, E> {
     /// An empty group, in a child scope of the current scope.
     ///
@@ -169,11 +128,7 @@ impl<'a, T, E> TaskGroup<'a, T, E> {
         let scope = self.handle.child();
         let future: Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'a>> = Box::pin(future);
         let index = self.members.len();
-        let waker = Arc::new(MemberWaker {
-            index,
-            queued: AtomicBool::new(false),
-            queue: Arc::clone(&self.queue),
-        });
+        let waker = MemberWaker::new(index, Arc::clone(&self.queue));
         waker.queue(); // polled on the group's next poll
         self.members.push(Running {
             future: Some(Box::pin(future.with_interrupt(scope.clone()))),
@@ -220,19 +175,10 @@ impl<T, E> Future for TaskGroup<'_, T, E> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         // Invariant 2: registered before the queue is taken.
-        this.queue.group.register(cx.waker());
-        let woken = std::mem::take(
-            &mut *this
-                .queue
-                .woken
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
+        let woken = this.queue.take(cx.waker());
         for index in woken {
             let member = &mut this.members[index];
-            // AcqRel: pairs with the swap in `MemberWaker::queue`; a
-            // wake-up from now on queues the member again.
-            member.queued.queued.swap(false, Ordering::AcqRel);
+            member.queued.take_off();
             let Some(future) = member.future.as_mut() else {
                 continue; // finished
             };
