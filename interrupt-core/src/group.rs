@@ -23,12 +23,13 @@ use std::any::Any;
 use std::fmt;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::thread::{self as std_thread, ScopedJoinHandle, Thread};
 
 use crate::exit::ThreadExit;
 use crate::handle::InterruptHandle;
 use crate::scope::Scope;
+use crate::sync::{Mutex, lock};
 use crate::thread::{Builder, ThreadStart};
 
 /// Runs `f` with a [`Group`] to spawn threads in, like
@@ -104,10 +105,7 @@ where
 {
     let shared = Arc::new(Shared {
         handle: crate::current::current().child(),
-        outcomes: Mutex::new(Outcomes {
-            slots: Vec::new(),
-            failure: None,
-        }),
+        outcomes: Mutex::default(),
     });
     let value = std_thread::scope(|std_scope| {
         let group = Group {
@@ -120,13 +118,7 @@ where
         std::mem::forget(stop);
         value
     });
-    let Outcomes { slots, failure } = std::mem::replace(
-        &mut *lock(&shared.outcomes),
-        Outcomes {
-            slots: Vec::new(),
-            failure: None,
-        },
-    );
+    let Outcomes { slots, failure } = std::mem::take(&mut *lock(&shared.outcomes));
     // Threads that could not be spawned left no outcome; the failure's
     // index is taken among those that were.
     let failure = failure.map(|failed| {
@@ -172,6 +164,16 @@ struct Outcomes<T, E> {
     failure: Option<usize>,
 }
 
+// Not derived: that would ask `T: Default` and `E: Default`.
+impl<T, E> Default for Outcomes<T, E> {
+    fn default() -> Self {
+        Outcomes {
+            slots: Vec::new(),
+            failure: None,
+        }
+    }
+}
+
 enum Slot<T, E> {
     Running,
     Done(Outcome<T, E>),
@@ -179,10 +181,6 @@ enum Slot<T, E> {
     Joined,
     /// The operating system could not start the thread.
     NotSpawned,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The group of threads that [`group`] passes to its closure: spawn
