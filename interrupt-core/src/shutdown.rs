@@ -354,20 +354,17 @@ impl Straggler {
     /// Where the thread of `record` is now (scope invariant 11).
     fn of(record: &ThreadRecord, requested_for: Duration) -> Self {
         let scope = record.scope.upgrade();
-        let in_critical = scope.as_ref().is_some_and(|scope| scope.in_critical());
+        let scope = scope.as_deref();
+        let in_critical = scope.is_some_and(Scope::in_critical);
         Straggler {
             name: record.name.clone(),
             in_critical,
             requested_for,
             wait: scope
-                .as_ref()
-                .and_then(|scope| scope.wait_site())
+                .and_then(Scope::wait_site)
                 .map(|(kind, at)| (kind.name(), at)),
-            critical_at: scope
-                .as_ref()
-                .filter(|_| in_critical)
-                .and_then(|scope| scope.critical_site()),
-            pending: scope.as_ref().is_some_and(|scope| scope.is_requested()),
+            critical_at: scope.filter(|_| in_critical).and_then(Scope::critical_site),
+            pending: scope.is_some_and(Scope::is_requested),
         }
     }
 
